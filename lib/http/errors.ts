@@ -1,0 +1,52 @@
+import type { ServerResponse } from 'node:http';
+
+/**
+ * Transport-level error codes. They are part of our public contract: clients
+ * branch on `extensions.code`, so a code never changes meaning once shipped.
+ * GraphQL-level codes (GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED,
+ * BAD_USER_INPUT, ...) come from Apollo Server and keep its names.
+ */
+export const TransportErrorCode = {
+  BadRequest: 'BAD_REQUEST',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  NotFound: 'NOT_FOUND',
+  ServiceUnavailable: 'SERVICE_UNAVAILABLE',
+  InternalServerError: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type TransportErrorCode = (typeof TransportErrorCode)[keyof typeof TransportErrorCode];
+
+/** An error the transport answers with a GraphQL-shaped body and an HTTP status. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: TransportErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+/** Writes `{ errors: [{ message, extensions: { code } }] }`: the same shape a GraphQL error has. */
+export function sendHttpError(res: ServerResponse, error: HttpError): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  const body = JSON.stringify({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+  res.writeHead(error.status, {
+    ...error.headers,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+}
+
+export function sendJson(res: ServerResponse, status: number, value: unknown): void {
+  const body = JSON.stringify(value);
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,116 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
+import { parseJsonBody, readBody } from './body';
+import { HttpError, TransportErrorCode, sendHttpError, sendJson } from './errors';
+import type { Logger } from '../logger';
+
+export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface GraphQLHttpHandlerOptions<TContext extends BaseContext> {
+  /** A started Apollo Server. */
+  server: ApolloServer<TContext>;
+  /** Where GraphQL is served. Default: `/graphql`. */
+  path?: string;
+  /** Largest accepted request body, in bytes. */
+  maxBodyBytes: number;
+  /** Builds the per-request context (runs once per request). */
+  context: (req: IncomingMessage) => Promise<TContext>;
+  /** Other routes on the same port (`/health`, `/ready`, `/metrics`), matched by exact path. */
+  routes?: Record<string, RouteHandler>;
+  logger: Logger;
+}
+
+/**
+ * The node:http adapter in front of Apollo Server: turns bytes into an
+ * HTTPGraphQLRequest and the answer back into bytes, and answers everything
+ * Apollo Server never sees (wrong path or method, oversized or malformed
+ * bodies) with a GraphQL-shaped error. Used by the gateway and every subgraph.
+ */
+export function createGraphQLHttpHandler<TContext extends BaseContext>(
+  options: GraphQLHttpHandlerOptions<TContext>,
+): (req: IncomingMessage, res: ServerResponse) => void {
+  const { server, maxBodyBytes, context, logger } = options;
+  const path = options.path ?? '/graphql';
+  const routes = options.routes ?? {};
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const pathname = queryStart === -1 ? url : url.slice(0, queryStart);
+    const search = queryStart === -1 ? '' : url.slice(queryStart);
+
+    const route = routes[pathname];
+    if (route) return route(req, res);
+    if (pathname !== path) throw new HttpError(404, TransportErrorCode.NotFound, `Not found: ${pathname}; GraphQL is served at ${path}`);
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      const contentType = req.headers['content-type'] ?? '';
+      if (!/^application\/(graphql-response\+)?json\b/i.test(contentType) && !contentType.startsWith('application/json')) {
+        throw new HttpError(
+          415,
+          TransportErrorCode.UnsupportedMediaType,
+          'POST requests must have Content-Type: application/json',
+        );
+      }
+      body = parseJsonBody(await readBody(req, maxBodyBytes));
+      if (body === null || typeof body !== 'object') {
+        throw new HttpError(400, TransportErrorCode.BadRequest, 'Request body must be a JSON object (or an array for batching)');
+      }
+    } else if (req.method !== 'GET' && req.method !== 'HEAD') {
+      throw new HttpError(405, TransportErrorCode.MethodNotAllowed, `Method ${req.method} is not allowed; use GET or POST`, {
+        allow: 'GET, POST',
+      });
+    }
+
+    const headers = new HeaderMap();
+    const raw = req.rawHeaders;
+    for (let i = 0; i < raw.length; i += 2) {
+      const name = raw[i].toLowerCase();
+      const existing = headers.get(name);
+      headers.set(name, existing === undefined ? raw[i + 1] : `${existing}, ${raw[i + 1]}`);
+    }
+
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method!, headers, search, body },
+      context: () => context(req),
+    });
+    await writeResponse(res, response);
+  };
+
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        sendHttpError(res, error);
+        if (error.status === 413) res.once('finish', () => req.socket.destroySoon());
+        return;
+      }
+      // Anything else is our bug: log it with its stack, answer without one.
+      logger.error('unhandled error while serving a request', { error, url: req.url });
+      sendHttpError(res, new HttpError(500, TransportErrorCode.InternalServerError, 'Internal server error'));
+    });
+  };
+}
+
+async function writeResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  res.statusCode = response.status ?? 200;
+  for (const [name, value] of response.headers) res.setHeader(name, value);
+  if (response.body.kind === 'complete') {
+    res.setHeader('content-length', Buffer.byteLength(response.body.string));
+    res.end(response.body.string);
+    return;
+  }
+  for await (const chunk of response.body.asyncIterator) {
+    if (res.destroyed) break;
+    res.write(chunk);
+  }
+  res.end();
+}
+
+/** `/health`: the process is alive and serving. */
+export const healthRoute: RouteHandler = (_req, res) => sendJson(res, 200, { status: 'ok' });
+
+/** `/ready`: 200 once `isReady()` holds, 503 before (load balancers keep traffic away until then). */
+export function readinessRoute(isReady: () => boolean): RouteHandler {
+  return (_req, res) => (isReady() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'starting' }));
+}
