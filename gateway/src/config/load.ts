@@ -1,0 +1,162 @@
+import { readFileSync } from 'node:fs';
+import { GatewayConfigSchema, type GatewayConfig } from './schema';
+
+/** A configuration error names the offending key and where the value came from. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+type ValueKind = 'int' | 'bool' | 'string';
+
+/** Environment variables and the config keys they set. Documented in the README. */
+export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: ValueKind }> = [
+  { env: 'GATEWAY_PORT', path: 'port', kind: 'int' },
+  { env: 'GATEWAY_HOST', path: 'host', kind: 'string' },
+  { env: 'NODE_ENV', path: 'nodeEnv', kind: 'string' },
+  { env: 'LOG_LEVEL', path: 'logLevel', kind: 'string' },
+  { env: 'SUPERGRAPH_PATH', path: 'supergraph.path', kind: 'string' },
+  { env: 'GATEWAY_SUBGRAPH_TIMEOUT_MS', path: 'subgraphRequests.timeoutMs', kind: 'int' },
+  { env: 'GATEWAY_SUBGRAPH_MAX_CONNECTIONS', path: 'subgraphRequests.maxConnectionsPerSubgraph', kind: 'int' },
+  { env: 'GATEWAY_MAX_BODY_BYTES', path: 'limits.maxBodyBytes', kind: 'int' },
+  { env: 'GATEWAY_INTROSPECTION', path: 'security.introspection', kind: 'bool' },
+  { env: 'GATEWAY_IDE', path: 'security.ide', kind: 'bool' },
+  { env: 'REDIS_URL', path: 'redisUrl', kind: 'string' },
+  { env: 'GATEWAY_SHUTDOWN_GRACE_MS', path: 'shutdownGraceMs', kind: 'int' },
+];
+
+/** Command-line flags and the config keys they set. */
+const FLAG_BINDINGS: Record<string, { path: string; kind: ValueKind }> = {
+  '--port': { path: 'port', kind: 'int' },
+  '--host': { path: 'host', kind: 'string' },
+  '--supergraph': { path: 'supergraph.path', kind: 'string' },
+};
+
+const SUBGRAPH_URL_ENV = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
+
+/**
+ * Builds the configuration from, in increasing precedence: defaults, a JSON
+ * file (`--config <file>`), environment variables, command-line flags. It is
+ * validated once; the first bad value fails start-up with its key and source.
+ */
+export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: NodeJS.ProcessEnv }): GatewayConfig {
+  const raw: Record<string, unknown> = {};
+  const sources = new Map<string, string>();
+  const set = (path: string, value: unknown, source: string) => {
+    setPath(raw, path, value);
+    sources.set(path, source);
+  };
+
+  const flags = parseFlags(argv);
+  const configFile = flags.get('--config');
+  if (configFile !== undefined) {
+    const fromFile = readConfigFile(configFile);
+    for (const [path, value] of flatten(fromFile)) set(path, value, `config file ${configFile}`);
+  }
+  for (const { env: name, path, kind } of ENV_BINDINGS) {
+    const value = env[name];
+    if (value !== undefined && value !== '') set(path, coerce(value, kind, `${path} (from ${name})`), `environment variable ${name}`);
+  }
+  for (const [name, value] of Object.entries(env)) {
+    const match = SUBGRAPH_URL_ENV.exec(name);
+    if (match && value) set(`subgraphs.${match[1].toLowerCase()}.url`, value, `environment variable ${name}`);
+  }
+  for (const [flag, value] of flags) {
+    if (flag === '--config') continue;
+    const binding = FLAG_BINDINGS[flag];
+    if (!binding) throw new ConfigError(`Unknown option ${flag}; known: --config, ${Object.keys(FLAG_BINDINGS).join(', ')}`);
+    set(binding.path, coerce(value, binding.kind, `${binding.path} (from ${flag})`), `option ${flag}`);
+  }
+  if (getPath(raw, 'supergraph.path') === undefined) {
+    throw new ConfigError('Invalid configuration: supergraph.path is required (use --supergraph <file> or SUPERGRAPH_PATH)');
+  }
+
+  const parsed = GatewayConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const key = issue.path.join('.') || '(root)';
+    const source = sources.get(key);
+    const detail = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
+    throw new ConfigError(`Invalid configuration: ${key}${source ? ` (from ${source})` : ''}: ${detail}`);
+  }
+  const config = parsed.data;
+  const production = config.nodeEnv === 'production';
+  return {
+    ...config,
+    logLevel: config.logLevel as GatewayConfig['logLevel'],
+    security: {
+      introspection: config.security.introspection ?? !production,
+      ide: config.security.ide ?? !production,
+    },
+  };
+}
+
+function parseFlags(argv: string[]): Map<string, string> {
+  const flags = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new ConfigError(`Unexpected argument "${arg}"`);
+    const eq = arg.indexOf('=');
+    if (eq !== -1) {
+      flags.set(arg.slice(0, eq), arg.slice(eq + 1));
+    } else {
+      const value = argv[i + 1];
+      if (value === undefined || value.startsWith('--')) throw new ConfigError(`Option ${arg} needs a value`);
+      flags.set(arg, value);
+      i++;
+    }
+  }
+  return flags;
+}
+
+function readConfigFile(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const value = JSON.parse(text);
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new Error('expected a JSON object');
+    return value as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`Config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function coerce(value: string, kind: ValueKind, key: string): unknown {
+  if (kind === 'string') return value;
+  if (kind === 'int') {
+    if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`Invalid configuration: ${key}: expected an integer, got "${value}"`);
+    return Number(value);
+  }
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  throw new ConfigError(`Invalid configuration: ${key}: expected true or false, got "${value}"`);
+}
+
+/** Leaves of a nested object as [dotted path, value]; arrays and records of objects stay nested at their leaves. */
+function* flatten(value: Record<string, unknown>, prefix = ''): Generator<[string, unknown]> {
+  for (const [key, child] of Object.entries(value)) {
+    const path = prefix ? `${prefix}.${key}` : key;
+    if (child !== null && typeof child === 'object' && !Array.isArray(child)) yield* flatten(child as Record<string, unknown>, path);
+    else yield [path, child];
+  }
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    if (node[key] === undefined || typeof node[key] !== 'object') node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]] = value;
+}
+
+function getPath(target: Record<string, unknown>, path: string): unknown {
+  return path.split('.').reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], target);
+}
