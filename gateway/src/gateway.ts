@@ -58,6 +58,9 @@ export async function startGateway(
     introspection: config.security.introspection,
     // Stack traces stay in our logs; clients get messages and codes only.
     includeStacktraceInErrorResponses: false,
+    // Our lifecycle drains HTTP first and then stops the server; Apollo's own
+    // signal handler would stop it under in-flight requests and re-raise the signal.
+    stopOnTerminationSignals: false,
     plugins: [
       useResolvableOperation(),
       config.security.ide ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),

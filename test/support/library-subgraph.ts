@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
@@ -26,7 +27,8 @@ export interface LibrarySubgraph {
   close(): Promise<void>;
 }
 
-export async function startLibrarySubgraph(): Promise<LibrarySubgraph> {
+/** `delayMs` holds every answer back, to keep requests in flight (shutdown tests). */
+export async function startLibrarySubgraph({ delayMs = 0 }: { delayMs?: number } = {}): Promise<LibrarySubgraph> {
   let requests = 0;
   const books = BOOKS.map((b) => ({ ...b }));
   const schema = buildSubgraphSchema({
@@ -45,14 +47,15 @@ export async function startLibrarySubgraph(): Promise<LibrarySubgraph> {
       },
     },
   });
-  const server = new ApolloServer({ schema });
+  const server = new ApolloServer({ schema, plugins: [ApolloServerPluginInlineTraceDisabled()] });
   await server.start();
   const logger = createLogger('silent');
   const handler = createGraphQLHttpHandler({ server, maxBodyBytes: 1_000_000, context: async () => ({}), logger });
   const http = await startHttpServer(
     (req, res) => {
       requests++;
-      handler(req, res);
+      if (delayMs > 0) setTimeout(() => handler(req, res), delayMs);
+      else handler(req, res);
     },
     { port: 0, host: '127.0.0.1' },
   );

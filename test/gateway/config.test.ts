@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig } from '../../gateway/src/config/load';
+
+const SUPERGRAPH = ['--supergraph', 'supergraph.graphql'];
+
+function configFile(value: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'gateway-config-')), 'gateway.json');
+  writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
+  return file;
+}
+
+describe('gateway configuration', () => {
+  it('has working defaults: port 4000, 1 MiB body limit, introspection and IDE on outside production', () => {
+    const config = loadConfig({ argv: SUPERGRAPH });
+    expect(config.port).toBe(4000);
+    expect(config.limits.maxBodyBytes).toBe(1_048_576);
+    expect(config.security).toEqual({ introspection: true, ide: true });
+    expect(config.redisUrl).toBeUndefined();
+  });
+
+  it('turns introspection and the IDE off when NODE_ENV=production', () => {
+    const config = loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production' } });
+    expect(config.security).toEqual({ introspection: false, ide: false });
+  });
+
+  it('lets production opt back into introspection explicitly', () => {
+    const config = loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production', GATEWAY_INTROSPECTION: 'true' } });
+    expect(config.security.introspection).toBe(true);
+  });
+
+  it('applies file < environment < flags', () => {
+    const file = configFile({ port: 5000, limits: { maxBodyBytes: 2048 }, subgraphRequests: { timeoutMs: 500 } });
+    const config = loadConfig({
+      argv: ['--config', file, ...SUPERGRAPH, '--port', '7000'],
+      env: { GATEWAY_PORT: '6000', GATEWAY_MAX_BODY_BYTES: '4096' },
+    });
+    expect(config.port).toBe(7000);
+    expect(config.limits.maxBodyBytes).toBe(4096);
+    expect(config.subgraphRequests.timeoutMs).toBe(500);
+  });
+
+  it('reads subgraph URL overrides from SUBGRAPH_<NAME>_URL', () => {
+    const config = loadConfig({ argv: SUPERGRAPH, env: { SUBGRAPH_INVENTORY_URL: 'http://inventory:4002/graphql' } });
+    expect(config.subgraphs).toEqual({ inventory: { url: 'http://inventory:4002/graphql' } });
+  });
+
+  it.each([
+    ['the port is not a number', { argv: SUPERGRAPH, env: { GATEWAY_PORT: 'eighty' } }, /port \(from GATEWAY_PORT\): expected an integer, got "eighty"/],
+    ['the port is out of range', { argv: SUPERGRAPH, env: { GATEWAY_PORT: '70000' } }, /port \(from environment variable GATEWAY_PORT\)/],
+    ['the body limit is negative', { argv: SUPERGRAPH, env: { GATEWAY_MAX_BODY_BYTES: '-1' } }, /limits\.maxBodyBytes \(from environment variable GATEWAY_MAX_BODY_BYTES\)/],
+    ['a boolean is not a boolean', { argv: SUPERGRAPH, env: { GATEWAY_INTROSPECTION: 'maybe' } }, /security\.introspection \(from GATEWAY_INTROSPECTION\): expected true or false/],
+    ['the log level is unknown', { argv: SUPERGRAPH, env: { LOG_LEVEL: 'loud' } }, /logLevel \(from environment variable LOG_LEVEL\)/],
+    ['REDIS_URL is not a redis URL', { argv: SUPERGRAPH, env: { REDIS_URL: 'http://nope' } }, /redisUrl \(from environment variable REDIS_URL\)/],
+    ['a subgraph URL is not a URL', { argv: SUPERGRAPH, env: { SUBGRAPH_PRODUCTS_URL: 'not a url' } }, /subgraphs\.products\.url \(from environment variable SUBGRAPH_PRODUCTS_URL\)/],
+    ['a config file has a misspelt key', { argv: ['--config', configFile({ limits: { maxBodyByte: 5 } }), ...SUPERGRAPH] }, /limits: unknown key\(s\) maxBodyByte/],
+    ['a config file is not JSON', { argv: ['--config', configFile('{ not json')] }, /is not valid JSON/],
+    ['no supergraph is given', { argv: [] }, /supergraph\.path is required/],
+    ['a flag is unknown', { argv: [...SUPERGRAPH, '--prot', '1'] }, /Unknown option --prot/],
+    ['a flag has no value', { argv: ['--port'] }, /Option --port needs a value/],
+  ])('fails start-up naming the bad key when %s', (_case, input, message) => {
+    expect(() => loadConfig(input)).toThrow(ConfigError);
+    expect(() => loadConfig(input)).toThrow(message);
+  });
+});
