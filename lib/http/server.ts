@@ -38,13 +38,17 @@ export async function startHttpServer(
 function closeGracefully(server: Server, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     if (!server.listening) return resolve();
-    const timer = setTimeout(() => server.closeAllConnections(), graceMs);
-    timer.unref();
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    // A keep-alive socket turns idle when its in-flight response ends; close
+    // those as they appear instead of waiting for their idle timeout.
+    const sweep = setInterval(() => server.closeIdleConnections(), 25);
+    force.unref();
+    sweep.unref();
     server.close(() => {
-      clearTimeout(timer);
+      clearTimeout(force);
+      clearInterval(sweep);
       resolve();
     });
-    // Idle keep-alive sockets would otherwise hold close() open until they time out.
     server.closeIdleConnections();
   });
 }
