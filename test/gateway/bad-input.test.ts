@@ -1,4 +1,5 @@
-import { request } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { composeLibrarySupergraph, startLibrarySubgraph, type LibrarySubgraph } from '../support/library-subgraph';
 import { startTestGateway, writeSupergraphFile } from '../support/gateway';
 import { errorCodes, getGraphQL, postGraphQL, postRaw, type GraphQLAnswer } from '../support/http';
@@ -109,5 +110,32 @@ describe('the gateway degrades, never dies, when a subgraph is down', () => {
     } finally {
       await gateway.close();
     }
+  });
+});
+
+describe('the gateway degrades, never dies, when a subgraph answers nonsense', () => {
+  let nonsense: Server;
+  let answerWith: { status: number; body: string };
+  let gateway: RunningGateway;
+  beforeAll(async () => {
+    nonsense = createServer((_req, res) => res.writeHead(answerWith.status, { 'content-type': 'text/html' }).end(answerWith.body));
+    await new Promise<void>((resolve) => nonsense.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(nonsense.address() as AddressInfo).port}/graphql`;
+    gateway = await startTestGateway(writeSupergraphFile(composeLibrarySupergraph(url)));
+  });
+  afterAll(async () => {
+    await gateway.close();
+    await new Promise((resolve) => nonsense.close(resolve));
+  });
+
+  it.each([
+    ['an HTML error page with HTTP 502', { status: 502, body: '<html>Bad gateway</html>' }, 'SUBREQUEST_HTTP_ERROR'],
+    ['a 200 that is not JSON', { status: 200, body: '<html>hello</html>' }, 'SUBREQUEST_MALFORMED_RESPONSE'],
+    ['a 200 with JSON that is not a GraphQL response', { status: 200, body: '{"hello": "world"}' }, 'SUBREQUEST_MALFORMED_RESPONSE'],
+  ])('answers 200 with %s reported as an error with a stable code', async (_case, reply, code) => {
+    answerWith = reply;
+    const answer = await postGraphQL(gateway.url, '{ books { title } }');
+    expect(answer.status).toBe(200);
+    expect(answer.body.errors).toEqual([expect.objectContaining({ extensions: { code, service: 'library' } })]);
   });
 });
