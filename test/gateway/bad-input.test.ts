@@ -113,6 +113,25 @@ describe('the gateway degrades, never dies, when a subgraph is down', () => {
   });
 });
 
+describe('the gateway bounds how long it waits for a subgraph', () => {
+  it('reports a subgraph slower than subgraphRequests.timeoutMs as SUBREQUEST_HTTP_ERROR (timed out)', async () => {
+    const library = await startLibrarySubgraph({ delayMs: 1_000 });
+    const gateway = await startTestGateway(writeSupergraphFile(composeLibrarySupergraph(library.url)), {
+      GATEWAY_SUBGRAPH_TIMEOUT_MS: '100',
+    });
+    try {
+      const answer = await postGraphQL(gateway.url, '{ books { title } }');
+      expect(answer.status).toBe(200);
+      expect(answer.body.errors).toEqual([
+        { message: 'Subgraph "library" could not be reached (timed out)', extensions: { code: 'SUBREQUEST_HTTP_ERROR', service: 'library' } },
+      ]);
+    } finally {
+      await gateway.close();
+      await library.close();
+    }
+  });
+});
+
 describe('the gateway degrades, never dies, when a subgraph answers nonsense', () => {
   let nonsense: Server;
   let answerWith: { status: number; body: string };

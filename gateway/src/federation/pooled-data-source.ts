@@ -24,13 +24,11 @@ export class PooledDataSource implements GraphQLDataSource {
   readonly name: string;
   private readonly pool: Pool;
   private readonly path: string;
-  private readonly timeoutMs: number;
 
   constructor({ name, url, timeoutMs, connections }: PooledDataSourceOptions) {
     const parsed = new URL(url);
     this.name = name;
     this.path = parsed.pathname + parsed.search;
-    this.timeoutMs = timeoutMs;
     this.pool = new Pool(parsed.origin, {
       connections,
       keepAliveTimeout: 30_000,
@@ -53,7 +51,6 @@ export class PooledDataSource implements GraphQLDataSource {
         method: 'POST',
         headers: { 'content-type': 'application/json', accept: 'application/json' },
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
       });
       statusCode = response.statusCode;
       text = await response.body.text();
@@ -93,6 +90,8 @@ export class PooledDataSource implements GraphQLDataSource {
 
 function reasonOf(error: unknown): string {
   const err = error as { name?: string; code?: string; cause?: { code?: string } };
-  if (err?.name === 'TimeoutError' || err?.name === 'AbortError') return 'timed out';
-  return err?.code ?? err?.cause?.code ?? 'connection failed';
+  const code = err?.code ?? err?.cause?.code;
+  // undici enforces the timeout through headersTimeout and bodyTimeout.
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return `timed out`;
+  return code ?? 'connection failed';
 }
