@@ -1,0 +1,118 @@
+import { measure, type GraphQLRequestBody, type LoadOptions, type RunResult } from './load';
+
+/** Posts one GraphQL request and returns `data`; throws on HTTP or GraphQL errors. */
+export type GraphQLClient = (request: GraphQLRequestBody) => Promise<Record<string, unknown>>;
+
+export interface Scenario {
+  name: string;
+  description: string;
+  /** The request every run sends; may look up seeded ids through `client` first. */
+  request(client: GraphQLClient): Promise<GraphQLRequestBody>;
+}
+
+export interface InterleaveOptions extends LoadOptions {
+  warmupSec: number;
+  rounds: number;
+}
+
+export interface TargetSeries {
+  target: string;
+  warmup?: RunResult;
+  rounds: RunResult[];
+}
+
+export interface ScenarioRun {
+  request: GraphQLRequestBody;
+  series: TargetSeries[];
+  /** Why the comparison cannot be trusted (errors, differing answers); empty when it can. */
+  problems: string[];
+}
+
+export function graphqlClient(url: string): GraphQLClient {
+  return async (request) => {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(request),
+      signal: AbortSignal.timeout(10_000),
+    });
+    const text = await res.text();
+    let body: { data?: Record<string, unknown> | null; errors?: unknown[] };
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new Error(`${url} answered HTTP ${res.status} with a body that is not JSON: ${text.slice(0, 300)}`);
+    }
+    if (res.status !== 200 || body.errors || !body.data) {
+      throw new Error(`${url} answered HTTP ${res.status}: ${text.slice(0, 500)}`);
+    }
+    return body.data;
+  };
+}
+
+/**
+ * Measures every target on the same request: first one answer from each,
+ * which must be a success and the same everywhere (otherwise they would not
+ * be doing the same work), then an unmeasured warm-up run per target, then
+ * `rounds` measured runs interleaved A, B, A, B, ... so that whatever else
+ * the machine does hits every target alike.
+ */
+export async function runInterleaved(
+  targets: Array<{ name: string; url: string }>,
+  request: GraphQLRequestBody,
+  options: InterleaveOptions,
+  log: (line: string) => void,
+): Promise<ScenarioRun> {
+  const problems: string[] = [];
+  const answers = new Map<string, string>();
+  for (const target of targets) {
+    try {
+      answers.set(target.name, canonicalJson(await graphqlClient(target.url)(request)));
+    } catch (error) {
+      problems.push(`${target.name}: probe request failed: ${(error as Error).message}`);
+    }
+  }
+  const distinct = new Set(answers.values());
+  if (distinct.size > 1) problems.push(`targets answered differently: ${[...answers.keys()].join(', ')} do not agree`);
+  if (problems.length > 0) return { request, series: targets.map((t) => ({ target: t.name, rounds: [] })), problems };
+
+  const series: TargetSeries[] = targets.map((t) => ({ target: t.name, rounds: [] }));
+  if (options.warmupSec > 0) {
+    for (const [i, target] of targets.entries()) {
+      series[i].warmup = await measure(target.url, request, { ...options, durationSec: options.warmupSec });
+      log(`  warm-up  ${target.name.padEnd(12)} ${formatRun(series[i].warmup!)}`);
+    }
+  }
+  for (let round = 1; round <= options.rounds; round++) {
+    for (const [i, target] of targets.entries()) {
+      const result = await measure(target.url, request, options);
+      series[i].rounds.push(result);
+      log(`  round ${round}  ${target.name.padEnd(12)} ${formatRun(result)}`);
+    }
+  }
+
+  for (const s of series) {
+    const bad = s.rounds.filter((r) => !r.valid);
+    if (bad.length === 0) continue;
+    const sum = (pick: (r: RunResult) => number) => bad.reduce((n, r) => n + pick(r), 0);
+    const sample = bad.find((r) => r.firstBadBody)?.firstBadBody;
+    problems.push(
+      `${s.target}: ${bad.length} of ${s.rounds.length} round(s) invalid: ${sum((r) => r.non2xx)} non-2xx, ` +
+        `${sum((r) => r.badBodies)} bodies with errors or without data, ${sum((r) => r.connectionErrors)} connection errors ` +
+        `(${sum((r) => r.timeouts)} timeouts)${sample ? `; first bad body: ${sample}` : ''}`,
+    );
+  }
+  return { request, series, problems };
+}
+
+function formatRun(r: RunResult): string {
+  const flaws = r.valid ? '' : `  INVALID: ${r.non2xx} non-2xx, ${r.badBodies} bad bodies, ${r.connectionErrors} conn errors`;
+  return `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${flaws}`;
+}
+
+/** JSON with object keys sorted, so two equal answers compare equal whatever their key order. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}
