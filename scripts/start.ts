@@ -142,9 +142,13 @@ export class ServiceGroup {
     return Promise.race(this.services.map((service) => service.exited.then((status) => ({ service, status }))));
   }
 
-  /** Stops every service at once (SIGTERM, SIGKILL after the timeout) and waits for all of them. */
+  /**
+   * Stops every service, the last started first (the gateway drains its
+   * in-flight requests while the subgraphs still answer them): SIGTERM, then
+   * SIGKILL after the timeout.
+   */
   async stopAll(timeoutMs = STOP_TIMEOUT_MS): Promise<void> {
-    await Promise.all(this.services.map((service) => service.stop(timeoutMs)));
+    for (const service of [...this.services].reverse()) await service.stop(timeoutMs);
   }
 }
 
