@@ -1,0 +1,86 @@
+import type { Money } from '../shared/money';
+import { pageOf, type Page } from '../shared/pagination';
+import type { SeedOutcome, StoreStats } from '../shared/store';
+import { productNotFound, skuAlreadyExists } from './errors';
+import { productId, type NewProduct, type Product, type ProductListQuery, type ProductStore } from './store';
+
+/**
+ * Products in this process. Methods check and write without awaiting in
+ * between, so concurrent requests cannot interleave inside one of them.
+ */
+export class MemoryProductStore implements ProductStore {
+  readonly kind = 'memory';
+  readonly stats: StoreStats = { roundTrips: 0 };
+  private readonly byId = new Map<string, Product>();
+  private readonly idBySku = new Map<string, string>();
+  /** Ascending seq, as pagination needs. */
+  private readonly catalogue: Product[] = [];
+  private readonly byCategory = new Map<string, Product[]>();
+  private lastSeq = 0;
+  private seeded = false;
+
+  async getProducts(ids: readonly string[]): Promise<Array<Product | null>> {
+    this.stats.roundTrips++;
+    return ids.map((id) => this.byId.get(id) ?? null);
+  }
+
+  async listProducts({ first, afterSeq, category }: ProductListQuery): Promise<Page<Product>> {
+    this.stats.roundTrips++;
+    const list = category === undefined ? this.catalogue : (this.byCategory.get(category) ?? []);
+    return pageOf(list, { first, afterSeq });
+  }
+
+  async createProduct(product: NewProduct): Promise<Product> {
+    this.stats.roundTrips++;
+    if (this.idBySku.has(product.sku)) throw skuAlreadyExists(product.sku);
+    const seq = this.lastSeq + 1;
+    const created = { id: productId(seq), seq, ...product };
+    this.insert(created);
+    return created;
+  }
+
+  async updateProductPrice(id: string, price: Money): Promise<Product> {
+    this.stats.roundTrips++;
+    const existing = this.byId.get(id);
+    if (!existing) throw productNotFound(id);
+    // Replace rather than mutate: a product handed out earlier stays a consistent snapshot.
+    const updated = { ...existing, price: { ...price } };
+    this.replace(updated);
+    return updated;
+  }
+
+  async seed(products: readonly Product[]): Promise<SeedOutcome> {
+    this.stats.roundTrips++;
+    if (this.seeded) return { seeded: false };
+    for (const product of [...products].sort((a, b) => a.seq - b.seq)) {
+      if (!this.byId.has(product.id) && !this.idBySku.has(product.sku)) this.insert(product);
+    }
+    this.seeded = true;
+    return { seeded: true };
+  }
+
+  private insert(product: Product): void {
+    this.byId.set(product.id, product);
+    this.idBySku.set(product.sku, product.id);
+    insertSorted(this.catalogue, product);
+    let inCategory = this.byCategory.get(product.category);
+    if (!inCategory) this.byCategory.set(product.category, (inCategory = []));
+    insertSorted(inCategory, product);
+    this.lastSeq = Math.max(this.lastSeq, product.seq);
+  }
+
+  private replace(product: Product): void {
+    this.byId.set(product.id, product);
+    for (const list of [this.catalogue, this.byCategory.get(product.category)!]) {
+      const index = list.findIndex((p) => p.seq === product.seq);
+      list[index] = product;
+    }
+  }
+}
+
+/** Appends in the common case (increasing seq), inserts in order otherwise. */
+function insertSorted(list: Product[], product: Product): void {
+  let index = list.length;
+  while (index > 0 && list[index - 1].seq > product.seq) index--;
+  list.splice(index, 0, product);
+}

@@ -1,0 +1,142 @@
+import type Redis from 'ioredis';
+import type { Money } from '../shared/money';
+import type { Page } from '../shared/pagination';
+import { defineScript, execOrThrow, type RedisScript } from '../shared/redis';
+import type { SeedOutcome, StoreStats } from '../shared/store';
+import { productNotFound, skuAlreadyExists } from './errors';
+import type { NewProduct, Product, ProductListQuery, ProductStore } from './store';
+
+/**
+ * Keys (all under `products:`):
+ * - `products:product`            hash  id -> product JSON
+ * - `products:sku`                hash  sku -> id (uniqueness)
+ * - `products:catalogue`          zset  id scored by seq (catalogue order)
+ * - `products:category:<name>`    zset  id scored by seq, per category
+ * - `products:seq`                string last assigned seq
+ * - `products:seeded`             string set once the seed data is written
+ */
+const KEY = {
+  product: 'products:product',
+  sku: 'products:sku',
+  catalogue: 'products:catalogue',
+  category: (name: string) => `products:category:${name}`,
+  seq: 'products:seq',
+  seeded: 'products:seeded',
+};
+
+/** One page and the list's size in one round trip: ZRANGEBYSCORE + ZCARD + HMGET. */
+const LIST_PAGE = `
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = { redis.call('ZCARD', KEYS[1]) }
+if #ids > 0 then
+  local docs = redis.call('HMGET', KEYS[2], unpack(ids))
+  for i = 1, #docs do out[i + 1] = docs[i] end
+end
+return out`;
+
+/** Checks the sku, takes the next seq and writes the product and its indexes, atomically. */
+const CREATE_PRODUCT = `
+if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return { 'sku_exists' } end
+local seq = redis.call('INCR', KEYS[2])
+local product = cjson.decode(ARGV[2])
+product.id = string.format('p-%04d', seq)
+product.seq = seq
+local json = cjson.encode(product)
+redis.call('HSET', KEYS[1], ARGV[1], product.id)
+redis.call('HSET', KEYS[3], product.id, json)
+redis.call('ZADD', KEYS[4], seq, product.id)
+redis.call('ZADD', KEYS[5], seq, product.id)
+return { 'ok', json }`;
+
+const UPDATE_PRICE = `
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return { 'not_found' } end
+local product = cjson.decode(json)
+product.price = { amount = tonumber(ARGV[2]), currency = ARGV[3] }
+json = cjson.encode(product)
+redis.call('HSET', KEYS[1], ARGV[1], json)
+return { 'ok', json }`;
+
+/** Moves the counter up to at least ARGV[1] (seeded ids must never be handed out again). */
+const RAISE_COUNTER = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;
+
+/** Products in Redis. Every method is one round trip, except seeding. */
+export class RedisProductStore implements ProductStore {
+  readonly kind = 'redis';
+  readonly stats: StoreStats = { roundTrips: 0 };
+  private readonly listPage: RedisScript<Array<number | string | null>>;
+  private readonly create: RedisScript<string[]>;
+  private readonly updatePrice: RedisScript<string[]>;
+  private readonly raiseCounter: RedisScript<number>;
+
+  constructor(private readonly redis: Redis) {
+    this.listPage = defineScript(redis, 'productsListPage', LIST_PAGE);
+    this.create = defineScript(redis, 'productsCreate', CREATE_PRODUCT);
+    this.updatePrice = defineScript(redis, 'productsUpdatePrice', UPDATE_PRICE);
+    this.raiseCounter = defineScript(redis, 'productsRaiseCounter', RAISE_COUNTER);
+  }
+
+  async getProducts(ids: readonly string[]): Promise<Array<Product | null>> {
+    if (ids.length === 0) return [];
+    this.stats.roundTrips++;
+    const docs = await this.redis.hmget(KEY.product, ...ids);
+    return docs.map((doc) => (doc === null ? null : parseProduct(doc)));
+  }
+
+  async listProducts({ first, afterSeq, category }: ProductListQuery): Promise<Page<Product>> {
+    this.stats.roundTrips++;
+    const index = category === undefined ? KEY.catalogue : KEY.category(category);
+    const [total, ...docs] = await this.listPage([index, KEY.product], [afterSeq === undefined ? '-inf' : `(${afterSeq}`, first + 1]);
+    const products = docs.filter((doc): doc is string => typeof doc === 'string').map(parseProduct);
+    return { nodes: products.slice(0, first), hasNextPage: products.length > first, totalCount: Number(total) };
+  }
+
+  async createProduct(product: NewProduct): Promise<Product> {
+    this.stats.roundTrips++;
+    const [outcome, json] = await this.create(
+      [KEY.sku, KEY.seq, KEY.product, KEY.catalogue, KEY.category(product.category)],
+      [product.sku, JSON.stringify(product)],
+    );
+    if (outcome === 'sku_exists') throw skuAlreadyExists(product.sku);
+    return parseProduct(json);
+  }
+
+  async updateProductPrice(id: string, price: Money): Promise<Product> {
+    this.stats.roundTrips++;
+    const [outcome, json] = await this.updatePrice([KEY.product], [id, price.amount, price.currency]);
+    if (outcome === 'not_found') throw productNotFound(id);
+    return parseProduct(json);
+  }
+
+  /**
+   * Writes only what is missing (HSETNX, ZADD NX), so a product changed since
+   * is never overwritten and two replicas starting together do no harm; the
+   * marker written last skips the work on later starts.
+   */
+  async seed(products: readonly Product[]): Promise<SeedOutcome> {
+    this.stats.roundTrips++;
+    if ((await this.redis.exists(KEY.seeded)) === 1) return { seeded: false };
+    const pipeline = this.redis.pipeline();
+    for (const product of products) {
+      pipeline.hsetnx(KEY.product, product.id, JSON.stringify(product));
+      pipeline.hsetnx(KEY.sku, product.sku, product.id);
+      pipeline.zadd(KEY.catalogue, 'NX', product.seq, product.id);
+      pipeline.zadd(KEY.category(product.category), 'NX', product.seq, product.id);
+    }
+    this.stats.roundTrips++;
+    await execOrThrow(pipeline);
+    this.stats.roundTrips++;
+    await this.raiseCounter([KEY.seq], [Math.max(0, ...products.map((p) => p.seq))]);
+    this.stats.roundTrips++;
+    await this.redis.set(KEY.seeded, new Date().toISOString());
+    return { seeded: true };
+  }
+}
+
+function parseProduct(json: string): Product {
+  const { id, seq, sku, name, description, category, price } = JSON.parse(json) as Product;
+  return { id, seq, sku, name, description, category, price: { amount: price.amount, currency: price.currency } };
+}

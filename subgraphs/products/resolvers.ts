@@ -1,0 +1,51 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Money } from '../shared/money';
+import { decodeCursor, toConnection } from '../shared/pagination';
+import { validatePageSize } from '../shared/validation';
+import type { ProductLoaders } from './loaders';
+import type { Product, ProductStore } from './store';
+import { validateNewProduct, validatePrice, type CreateProductInput } from './validation';
+
+export interface ProductsContext {
+  store: ProductStore;
+  loaders: ProductLoaders;
+}
+
+const CURSOR_KIND = 'products';
+
+export const productsResolvers: GraphQLResolverMap<ProductsContext> = {
+  Query: {
+    product: (_: unknown, { id }: { id: string }, { loaders }: ProductsContext) => loaders.productById.load(id),
+
+    products: async (
+      _: unknown,
+      args: { first: number; after?: string | null; category?: string | null },
+      { store, loaders }: ProductsContext,
+    ) => {
+      const first = validatePageSize(args.first);
+      const afterSeq = args.after == null ? undefined : decodeCursor(CURSOR_KIND, args.after);
+      const page = await store.listProducts({ first, afterSeq, category: args.category ?? undefined });
+      for (const product of page.nodes) loaders.productById.prime(product.id, product);
+      return toConnection(CURSOR_KIND, page);
+    },
+  },
+
+  Mutation: {
+    createProduct: async (_: unknown, { input }: { input: CreateProductInput }, { store, loaders }: ProductsContext) => {
+      const product = await store.createProduct(validateNewProduct(input));
+      loaders.productById.clear(product.id).prime(product.id, product);
+      return product;
+    },
+
+    updateProductPrice: async (_: unknown, { id, price }: { id: string; price: Money }, { store, loaders }: ProductsContext) => {
+      const product = await store.updateProductPrice(id, validatePrice(price, 'price'));
+      loaders.productById.clear(id).prime(id, product);
+      return product;
+    },
+  },
+
+  Product: {
+    __resolveReference: (reference: { id: string }, { loaders }: ProductsContext): Promise<Product | null> =>
+      loaders.productById.load(reference.id),
+  },
+};

@@ -1,0 +1,71 @@
+import { LOG_LEVELS, type LogLevel } from '../../lib/logger';
+import { DEFAULT_SUBGRAPH_PORTS, type SubgraphName } from './ports';
+
+/** Everything a subgraph process reads from its environment, validated once at start-up. */
+export interface SubgraphConfig {
+  /** `PORT`; default: the subgraph's port in DEFAULT_SUBGRAPH_PORTS (4001, 4002, 4003). 0 picks a free port. */
+  port: number;
+  /** `HOST`; default `0.0.0.0`. */
+  host: string;
+  /** `REDIS_URL` (`redis://` or `rediss://`); unset means the in-process store. */
+  redisUrl?: string;
+  /** `LOG_LEVEL`; default `info`. */
+  logLevel: LogLevel;
+  /** `NODE_ENV`; default `development`. `production` turns introspection off. */
+  nodeEnv: string;
+}
+
+/** A bad environment variable: the message names it and the value it had. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const invalid = (variable: string, expected: string, value: string) =>
+  new ConfigError(`Invalid configuration: ${variable} must be ${expected} (got "${value}")`);
+
+/** Reads and validates a subgraph's environment; the first bad value throws a ConfigError naming its variable. */
+export function readSubgraphConfig(name: SubgraphName, env: NodeJS.ProcessEnv): SubgraphConfig {
+  return {
+    port: readPort(env.PORT, DEFAULT_SUBGRAPH_PORTS[name]),
+    host: readHost(env.HOST),
+    redisUrl: readRedisUrl(env.REDIS_URL),
+    logLevel: readLogLevel(env.LOG_LEVEL),
+    nodeEnv: env.NODE_ENV === undefined || env.NODE_ENV === '' ? 'development' : env.NODE_ENV,
+  };
+}
+
+function readPort(value: string | undefined, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535) throw invalid('PORT', 'an integer between 0 and 65535', value);
+  return port;
+}
+
+function readHost(value: string | undefined): string {
+  if (value === undefined || value === '') return '0.0.0.0';
+  if (/\s/.test(value)) throw invalid('HOST', 'a host name or IP address without spaces', value);
+  return value;
+}
+
+function readRedisUrl(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw invalid('REDIS_URL', 'a URL such as redis://localhost:6379', value);
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw invalid('REDIS_URL', 'a redis:// or rediss:// URL', value);
+  }
+  return value;
+}
+
+function readLogLevel(value: string | undefined): LogLevel {
+  if (value === undefined || value === '') return 'info';
+  if (!(LOG_LEVELS as string[]).includes(value)) throw invalid('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, value);
+  return value as LogLevel;
+}

@@ -1,0 +1,152 @@
+import type Redis from 'ioredis';
+import { ApolloServer, type BaseContext } from '@apollo/server';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import { GraphQLError } from 'graphql';
+import { createGraphQLHttpHandler, healthRoute, readinessRoute } from '../../lib/http/graphql-handler';
+import { startHttpServer, type RunningHttpServer } from '../../lib/http/server';
+import { createLogger, type LogLevel, type Logger } from '../../lib/logger';
+import { toApolloLogger } from './apollo-logger';
+import { SubgraphMetrics, useRequestMetrics } from './metrics';
+import type { SubgraphName } from './ports';
+import { closeRedis, connectRedis, describeRedisUrl } from './redis';
+import { loadSubgraphTypeDefs } from './schema';
+import type { SubgraphStore } from './store';
+
+/** How a subgraph is started in-process (tests, tools) or by its `main.ts`. */
+export interface SubgraphOptions {
+  /** Port to listen on. Default: 0 (a free port); `main.ts` passes `PORT` or the subgraph's default port. */
+  port?: number;
+  /** Interface to listen on. Default: `127.0.0.1`; `main.ts` passes `HOST` (default `0.0.0.0`). */
+  host?: string;
+  /** Redis for the store; without it the store lives in this process. */
+  redisUrl?: string;
+  /** Default: `warn`. Ignored when `logger` is given. */
+  logLevel?: LogLevel;
+  logger?: Logger;
+  /** Write the deterministic seed data (skipped when the store already has it). Default: true. */
+  seed?: boolean;
+  /** `production` turns introspection and field suggestions off. Default: `development`. */
+  nodeEnv?: string;
+  /** Largest accepted request body. Default: 1 MiB. */
+  maxBodyBytes?: number;
+  /** How long close() lets in-flight requests finish. Default: 10 000 ms. */
+  shutdownGraceMs?: number;
+}
+
+/** A subgraph serving in this process. */
+export interface RunningSubgraph<TStore> {
+  name: SubgraphName;
+  /** The GraphQL endpoint, e.g. `http://127.0.0.1:4001/graphql`. */
+  url: string;
+  port: number;
+  /** The store the resolvers use (its `stats.roundTrips` counts store trips). */
+  store: TStore;
+  /** Stops accepting, drains in-flight requests, stops Apollo Server, closes Redis. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+/** What makes one subgraph different from another; everything else is shared here. */
+export interface SubgraphDefinition<TStore extends SubgraphStore, TContext extends BaseContext> {
+  name: SubgraphName;
+  resolvers: GraphQLResolverMap<TContext>;
+  createMemoryStore(): TStore;
+  /** The Redis store on a connected client the service owns (and closes). */
+  createRedisStore(redis: Redis): TStore;
+  /** Runs before the first request: reference data always, the sample data when `seed`. */
+  prepareStore(store: TStore, options: { seed: boolean; logger: Logger }): Promise<void>;
+  /** The per-request context: fresh dataloaders, so batches and caches never outlive a request. */
+  createContext(store: TStore): TContext;
+}
+
+const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
+
+/**
+ * Starts one subgraph: its store (memory or Redis) with seed data, its
+ * schema from `schemas/<name>.graphql`, Apollo Server, and the shared HTTP
+ * adapter with `/graphql`, `/health`, `/ready` and `/metrics`.
+ */
+export async function startSubgraphService<TStore extends SubgraphStore, TContext extends BaseContext>(
+  definition: SubgraphDefinition<TStore, TContext>,
+  options: SubgraphOptions = {},
+): Promise<RunningSubgraph<TStore>> {
+  const { name } = definition;
+  const logger = options.logger ?? createLogger(options.logLevel ?? 'warn', { service: name });
+  const nodeEnv = options.nodeEnv ?? 'development';
+  const introspection = nodeEnv !== 'production';
+
+  const redis = options.redisUrl ? await connectRedis(options.redisUrl, logger) : undefined;
+  const store = redis ? definition.createRedisStore(redis) : definition.createMemoryStore();
+  let server: ApolloServer<TContext> | undefined;
+  let http: RunningHttpServer | undefined;
+  try {
+    await definition.prepareStore(store, { seed: options.seed ?? true, logger });
+
+    const metrics = new SubgraphMetrics(name, store);
+    server = new ApolloServer<TContext>({
+      // The resolvers are typed against TContext, which Apollo Server builds per request from createContext.
+      schema: buildSubgraphSchema({ typeDefs: loadSubgraphTypeDefs(name), resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
+      nodeEnv,
+      logger: toApolloLogger(logger),
+      // Subgraphs are composed from the SDL files and answer `_service` regardless;
+      // introspection is for people exploring a development instance.
+      introspection,
+      includeStacktraceInErrorResponses: false,
+      // The gateway sends full documents; a subgraph has no use for APQ's cache.
+      persistedQueries: false,
+      // Our lifecycle drains HTTP first, then stops the server.
+      stopOnTerminationSignals: false,
+      formatError: (formatted, error) => {
+        const original = unwrapResolverError(error);
+        if (original instanceof GraphQLError) return formatted;
+        // Not one of our coded errors (e.g. Redis went away): log it, answer without its details.
+        logger.error('resolver failed', { error: original, path: formatted.path });
+        return { message: 'Internal server error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+      },
+      plugins: [
+        useRequestMetrics<TContext>(metrics),
+        ApolloServerPluginLandingPageDisabled(),
+        ApolloServerPluginInlineTraceDisabled(),
+        // "Did you mean ...?" would reveal field names that introspection hides.
+        ...(introspection ? [] : [ApolloServerPluginDisableSuggestions()]),
+      ],
+    });
+    await server.start();
+
+    let accepting = true;
+    const handler = createGraphQLHttpHandler<TContext>({
+      server,
+      maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+      context: async () => definition.createContext(store),
+      routes: { '/health': healthRoute, '/ready': readinessRoute(() => accepting), '/metrics': metrics.route() },
+      logger,
+    });
+    http = await startHttpServer(handler, { port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+    const url = `${http.url}/graphql`;
+    logger.info('subgraph listening', { url, store: redis ? `redis ${describeRedisUrl(options.redisUrl!)}` : 'memory', introspection });
+
+    const running = { server, http };
+    let closing: Promise<void> | undefined;
+    const close = () => {
+      closing ??= (async () => {
+        accepting = false;
+        await running.http.close(options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+        await running.server.stop();
+        if (redis) await closeRedis(redis);
+        logger.info('subgraph stopped');
+      })();
+      return closing;
+    };
+    return { name, url, port: http.port, store, close };
+  } catch (error) {
+    // A failed start leaves nothing running behind it.
+    await http?.close(0);
+    await server?.stop().catch(() => undefined);
+    if (redis) await closeRedis(redis);
+    throw error;
+  }
+}
