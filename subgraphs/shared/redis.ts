@@ -1,4 +1,4 @@
-import Redis from 'ioredis';
+import Redis, { type ChainableCommander } from 'ioredis';
 import type { Logger } from '../../lib/logger';
 
 /** How long start-up waits for Redis before giving up. */
@@ -58,16 +58,27 @@ export type RedisArg = string | number;
  * (EVAL the first time on a connection), so each call is one round trip and
  * runs atomically on the server. Keys are declared, never built inside Lua.
  */
-export type RedisScript<TResult> = (keys: readonly string[], args: readonly RedisArg[]) => Promise<TResult>;
+export interface RedisScript<TResult> {
+  (keys: readonly string[], args: readonly RedisArg[]): Promise<TResult>;
+  /** Adds a call to `pipeline`, to be sent in its round trip. */
+  queue(pipeline: ChainableCommander, keys: readonly string[], args: readonly RedisArg[]): void;
+}
+
+type ScriptCommand<T> = (...args: RedisArg[]) => T;
 
 export function defineScript<TResult>(redis: Redis, name: string, lua: string): RedisScript<TResult> {
   redis.defineCommand(name, { lua });
-  const command = (redis as unknown as Record<string, (...args: RedisArg[]) => Promise<TResult>>)[name].bind(redis);
-  return (keys, args) => command(keys.length, ...keys, ...args);
+  const commandOf = <T>(target: Redis | ChainableCommander) => (target as unknown as Record<string, ScriptCommand<T>>)[name].bind(target);
+  const run = commandOf<Promise<TResult>>(redis);
+  const script = (keys: readonly string[], args: readonly RedisArg[]) => run(keys.length, ...keys, ...args);
+  script.queue = (pipeline: ChainableCommander, keys: readonly string[], args: readonly RedisArg[]) => {
+    commandOf<unknown>(pipeline)(keys.length, ...keys, ...args);
+  };
+  return script;
 }
 
 /** ioredis reports per-command errors of a pipeline in its results; surface the first. */
-export async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<unknown[]> {
+export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown[]> {
   const results = (await pipeline.exec()) ?? [];
   return results.map(([error, value]) => {
     if (error) throw error;

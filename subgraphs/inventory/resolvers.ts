@@ -1,0 +1,52 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { InventoryLoaders } from './loaders';
+import type { Allocation, InventoryStore, Reservation, ReservationRequest, StockAdjustment } from './store';
+import { validateAdjustment, validateReservation, validateReservationId } from './validation';
+
+export interface InventoryContext {
+  store: InventoryStore;
+  loaders: InventoryLoaders;
+}
+
+/** Inventory's Product is its key; `stock` is resolved per field through the loader. */
+type ProductRef = { id: string };
+
+export const inventoryResolvers: GraphQLResolverMap<InventoryContext> = {
+  Query: {
+    warehouses: (_: unknown, __: unknown, { store }: InventoryContext) => store.listWarehouses(),
+    reservation: (_: unknown, { id }: { id: string }, { store }: InventoryContext) => store.getReservation(id),
+  },
+
+  Mutation: {
+    adjustStock: async (_: unknown, args: StockAdjustment, { store, loaders }: InventoryContext): Promise<ProductRef> => {
+      const adjustment = validateAdjustment(args);
+      const level = await store.adjustStock(adjustment);
+      // The answer already holds the new stock: selecting it costs no second trip.
+      loaders.stockByProductId.clear(adjustment.productId).prime(adjustment.productId, level);
+      return { id: adjustment.productId };
+    },
+
+    reserveStock: async (_: unknown, args: ReservationRequest, { store, loaders }: InventoryContext) => {
+      const reservation = await store.reserveStock(validateReservation(args));
+      loaders.stockByProductId.clear(reservation.productId);
+      return reservation;
+    },
+
+    releaseReservation: async (_: unknown, args: { reservationId: string }, { store, loaders }: InventoryContext) => {
+      const reservation = await store.releaseReservation(validateReservationId(args.reservationId));
+      loaders.stockByProductId.clear(reservation.productId);
+      return reservation;
+    },
+  },
+
+  Product: {
+    __resolveReference: (reference: ProductRef): ProductRef => ({ id: reference.id }),
+    stock: (product: ProductRef, _: unknown, { loaders }: InventoryContext) => loaders.stockByProductId.load(product.id),
+  },
+
+  Reservation: {
+    product: (reservation: Reservation): ProductRef => ({ id: reservation.productId }),
+    allocations: (reservation: Reservation, _: unknown, { loaders }: InventoryContext) =>
+      reservation.allocations.map(({ warehouseId, quantity }: Allocation) => ({ warehouse: loaders.warehouseById.load(warehouseId), quantity })),
+  },
+};
