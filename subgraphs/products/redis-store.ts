@@ -126,10 +126,10 @@ export class RedisProductStore implements ProductStore {
       pipeline.zadd(KEY.catalogue, 'NX', product.seq, product.id);
       pipeline.zadd(KEY.category(product.category), 'NX', product.seq, product.id);
     }
+    this.raiseCounter.queue(pipeline, [KEY.seq], [Math.max(0, ...products.map((p) => p.seq))]);
     this.stats.roundTrips++;
     await execOrThrow(pipeline);
-    this.stats.roundTrips++;
-    await this.raiseCounter([KEY.seq], [Math.max(0, ...products.map((p) => p.seq))]);
+    // Written last: a start that failed half-way seeds the rest next time.
     this.stats.roundTrips++;
     await this.redis.set(KEY.seeded, new Date().toISOString());
     return { seeded: true };

@@ -1,0 +1,95 @@
+import type { Money } from '../shared/money';
+import { pageOf, type Page } from '../shared/pagination';
+import type { SeedOutcome, StoreStats } from '../shared/store';
+import { idempotencyKeyReused, paymentNotFound } from './errors';
+import { applyCapture, applyRefund } from './rules';
+import { paymentId, type AuthorizationRequest, type Payment, type PaymentListQuery, type PaymentStore } from './store';
+
+/**
+ * Payments in this process. Every method checks and writes without an await
+ * in between, so concurrent authorizations with one key create one payment.
+ */
+export class MemoryPaymentStore implements PaymentStore {
+  readonly kind = 'memory';
+  readonly stats: StoreStats = { roundTrips: 0 };
+  private readonly byId = new Map<string, Payment>();
+  /** Ascending seq; lists read it backwards. */
+  private readonly all: Payment[] = [];
+  private readonly byCustomer = new Map<string, Payment[]>();
+  private readonly idempotency = new Map<string, { fingerprint: string; paymentId: string }>();
+  private lastSeq = 0;
+  private seeded = false;
+
+  async getPayments(ids: readonly string[]): Promise<Array<Payment | null>> {
+    this.stats.roundTrips++;
+    return ids.map((id) => this.byId.get(id) ?? null);
+  }
+
+  async listPayments({ customerId, first, afterSeq }: PaymentListQuery): Promise<Page<Payment>> {
+    this.stats.roundTrips++;
+    const list = customerId === undefined ? this.all : (this.byCustomer.get(customerId) ?? []);
+    return pageOf(list, { first, afterSeq, newestFirst: true });
+  }
+
+  async authorize({ idempotencyKey, fingerprint, payment }: AuthorizationRequest): Promise<{ payment: Payment; created: boolean }> {
+    this.stats.roundTrips++;
+    const record = this.idempotency.get(idempotencyKey);
+    if (record) {
+      if (record.fingerprint !== fingerprint) throw idempotencyKeyReused(idempotencyKey);
+      return { payment: this.byId.get(record.paymentId)!, created: false };
+    }
+    const seq = this.lastSeq + 1;
+    const created: Payment = { ...payment, id: paymentId(seq), seq };
+    this.insert(created);
+    this.idempotency.set(idempotencyKey, { fingerprint, paymentId: created.id });
+    return { payment: created, created: true };
+  }
+
+  async capture(id: string): Promise<Payment> {
+    this.stats.roundTrips++;
+    return this.replace(applyCapture(this.existing(id)));
+  }
+
+  async refund(id: string, amount: Money): Promise<Payment> {
+    this.stats.roundTrips++;
+    return this.replace(applyRefund(this.existing(id), amount));
+  }
+
+  async seed(payments: readonly Payment[]): Promise<SeedOutcome> {
+    this.stats.roundTrips++;
+    if (this.seeded) return { seeded: false };
+    for (const payment of [...payments].sort((a, b) => a.seq - b.seq)) if (!this.byId.has(payment.id)) this.insert(payment);
+    this.seeded = true;
+    return { seeded: true };
+  }
+
+  private existing(id: string): Payment {
+    const payment = this.byId.get(id);
+    if (!payment) throw paymentNotFound(id);
+    return payment;
+  }
+
+  private insert(payment: Payment): void {
+    this.byId.set(payment.id, payment);
+    insertSorted(this.all, payment);
+    let ofCustomer = this.byCustomer.get(payment.customerId);
+    if (!ofCustomer) this.byCustomer.set(payment.customerId, (ofCustomer = []));
+    insertSorted(ofCustomer, payment);
+    this.lastSeq = Math.max(this.lastSeq, payment.seq);
+  }
+
+  /** Payments are replaced, never mutated: one handed out earlier stays a consistent snapshot. */
+  private replace(payment: Payment): Payment {
+    this.byId.set(payment.id, payment);
+    for (const list of [this.all, this.byCustomer.get(payment.customerId)!]) {
+      list[list.findIndex((p) => p.seq === payment.seq)] = payment;
+    }
+    return payment;
+  }
+}
+
+function insertSorted(list: Payment[], payment: Payment): void {
+  let index = list.length;
+  while (index > 0 && list[index - 1].seq > payment.seq) index--;
+  list.splice(index, 0, payment);
+}

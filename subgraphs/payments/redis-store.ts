@@ -1,0 +1,200 @@
+import type Redis from 'ioredis';
+import type { Money } from '../shared/money';
+import type { Page } from '../shared/pagination';
+import { defineScript, execOrThrow, type RedisScript } from '../shared/redis';
+import type { SeedOutcome, StoreStats } from '../shared/store';
+import { currencyMismatch, idempotencyKeyReused, illegalTransition, paymentNotFound, refundExceedsCaptured } from './errors';
+import { statusesThatCanBecome } from './rules';
+import type { AuthorizationRequest, Payment, PaymentListQuery, PaymentStatus, PaymentStore } from './store';
+
+/**
+ * Keys (all under `payments:`):
+ * - `payments:payment`             hash   id -> payment JSON
+ * - `payments:all`                 zset   id scored by seq
+ * - `payments:customer:<id>`       zset   id scored by seq, per customer
+ * - `payments:idempotency`         hash   idempotency key -> "<fingerprint> <payment id>"
+ * - `payments:seq`                 string last assigned seq
+ * - `payments:seeded`              string set once the seed payments are written
+ */
+const KEY = {
+  payment: 'payments:payment',
+  all: 'payments:all',
+  customer: (customerId: string) => `payments:customer:${customerId}`,
+  idempotency: 'payments:idempotency',
+  seq: 'payments:seq',
+  seeded: 'payments:seeded',
+};
+
+/** Newest first: one page and the list's size in one round trip. KEYS: index, payments. ARGV: max (exclusive), limit. */
+const LIST_PAGE = `
+local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'LIMIT', 0, tonumber(ARGV[2]))
+local out = { redis.call('ZCARD', KEYS[1]) }
+if #ids > 0 then
+  local docs = redis.call('HMGET', KEYS[2], unpack(ids))
+  for i = 1, #docs do out[i + 1] = docs[i] end
+end
+return out`;
+
+/**
+ * The idempotency check and the creation in one atomic step, so concurrent
+ * calls with one key create exactly one payment.
+ * KEYS: idempotency, payments, seq, all, customer. ARGV: key, fingerprint, payment JSON (no id, seq).
+ */
+const AUTHORIZE = `
+local record = redis.call('HGET', KEYS[1], ARGV[1])
+if record then
+  local space = string.find(record, ' ', 1, true)
+  if string.sub(record, 1, space - 1) ~= ARGV[2] then return { 'reused' } end
+  return { 'existing', redis.call('HGET', KEYS[2], string.sub(record, space + 1)) }
+end
+local seq = redis.call('INCR', KEYS[3])
+local payment = cjson.decode(ARGV[3])
+payment.id = string.format('pay-%04d', seq)
+payment.seq = seq
+local json = cjson.encode(payment)
+redis.call('HSET', KEYS[2], payment.id, json)
+redis.call('ZADD', KEYS[4], seq, payment.id)
+redis.call('ZADD', KEYS[5], seq, payment.id)
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. payment.id)
+return { 'created', json }`;
+
+/** Is the payment's status one of ARGV[n] (space-separated)? Shared by the status scripts. */
+const STATUS_ALLOWED = `
+local function allowed(status, list) return string.find(' ' .. list .. ' ', ' ' .. status .. ' ', 1, true) ~= nil end`;
+
+/** KEYS: payments. ARGV: id, target status, allowed current statuses. */
+const TRANSITION = `${STATUS_ALLOWED}
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return { 'not_found' } end
+local payment = cjson.decode(json)
+if not allowed(payment.status, ARGV[3]) then return { 'illegal', payment.status } end
+payment.status = ARGV[2]
+json = cjson.encode(payment)
+redis.call('HSET', KEYS[1], ARGV[1], json)
+return { 'ok', json }`;
+
+/** Same checks, same order as rules.ts#applyRefund. KEYS: payments. ARGV: id, amount, currency, allowed statuses, fully-refunded status. */
+const REFUND = `${STATUS_ALLOWED}
+local json = redis.call('HGET', KEYS[1], ARGV[1])
+if not json then return { 'not_found' } end
+local payment = cjson.decode(json)
+if not allowed(payment.status, ARGV[4]) then return { 'illegal', payment.status } end
+if payment.amount.currency ~= ARGV[3] then return { 'currency_mismatch', payment.amount.currency } end
+local amount = tonumber(ARGV[2])
+local refundable = payment.amount.amount - payment.refunded
+if amount > refundable then return { 'exceeds', tostring(refundable) } end
+payment.refunded = payment.refunded + amount
+if payment.refunded == payment.amount.amount then payment.status = ARGV[5] end
+json = cjson.encode(payment)
+redis.call('HSET', KEYS[1], ARGV[1], json)
+return { 'ok', json }`;
+
+const RAISE_COUNTER = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;
+
+/** Payments in Redis: each method one round trip (a read or a Lua script), except seeding. */
+export class RedisPaymentStore implements PaymentStore {
+  readonly kind = 'redis';
+  readonly stats: StoreStats = { roundTrips: 0 };
+  private readonly listPage: RedisScript<Array<number | string | null>>;
+  private readonly authorizeScript: RedisScript<string[]>;
+  private readonly transition: RedisScript<string[]>;
+  private readonly refundScript: RedisScript<string[]>;
+  private readonly raiseCounter: RedisScript<number>;
+
+  constructor(private readonly redis: Redis) {
+    this.listPage = defineScript(redis, 'paymentsListPage', LIST_PAGE);
+    this.authorizeScript = defineScript(redis, 'paymentsAuthorize', AUTHORIZE);
+    this.transition = defineScript(redis, 'paymentsTransition', TRANSITION);
+    this.refundScript = defineScript(redis, 'paymentsRefund', REFUND);
+    this.raiseCounter = defineScript(redis, 'paymentsRaiseCounter', RAISE_COUNTER);
+  }
+
+  async getPayments(ids: readonly string[]): Promise<Array<Payment | null>> {
+    if (ids.length === 0) return [];
+    this.stats.roundTrips++;
+    const docs = await this.redis.hmget(KEY.payment, ...ids);
+    return docs.map((doc) => (doc === null ? null : parsePayment(doc)));
+  }
+
+  async listPayments({ customerId, first, afterSeq }: PaymentListQuery): Promise<Page<Payment>> {
+    this.stats.roundTrips++;
+    const index = customerId === undefined ? KEY.all : KEY.customer(customerId);
+    const [total, ...docs] = await this.listPage([index, KEY.payment], [afterSeq === undefined ? '+inf' : `(${afterSeq}`, first + 1]);
+    const payments = docs.filter((doc): doc is string => typeof doc === 'string').map(parsePayment);
+    return { nodes: payments.slice(0, first), hasNextPage: payments.length > first, totalCount: Number(total) };
+  }
+
+  async authorize({ idempotencyKey, fingerprint, payment }: AuthorizationRequest): Promise<{ payment: Payment; created: boolean }> {
+    this.stats.roundTrips++;
+    const [outcome, json] = await this.authorizeScript(
+      [KEY.idempotency, KEY.payment, KEY.seq, KEY.all, KEY.customer(payment.customerId)],
+      [idempotencyKey, fingerprint, JSON.stringify(payment)],
+    );
+    if (outcome === 'reused') throw idempotencyKeyReused(idempotencyKey);
+    return { payment: parsePayment(json), created: outcome === 'created' };
+  }
+
+  async capture(id: string): Promise<Payment> {
+    this.stats.roundTrips++;
+    const allowedFrom = statusesThatCanBecome('CAPTURED');
+    const [outcome, value] = await this.transition([KEY.payment], [id, 'CAPTURED', allowedFrom.join(' ')]);
+    if (outcome === 'not_found') throw paymentNotFound(id);
+    if (outcome === 'illegal') throw illegalTransition(id, value as PaymentStatus, 'CAPTURED', allowedFrom);
+    return parsePayment(value);
+  }
+
+  async refund(id: string, amount: Money): Promise<Payment> {
+    this.stats.roundTrips++;
+    const allowedFrom = statusesThatCanBecome('REFUNDED');
+    const [outcome, value] = await this.refundScript([KEY.payment], [id, amount.amount, amount.currency, allowedFrom.join(' '), 'REFUNDED']);
+    switch (outcome) {
+      case 'not_found':
+        throw paymentNotFound(id);
+      case 'illegal':
+        throw illegalTransition(id, value as PaymentStatus, 'REFUNDED', allowedFrom);
+      case 'currency_mismatch':
+        throw currencyMismatch(id, value, amount.currency);
+      case 'exceeds':
+        throw refundExceedsCaptured(id, amount, Number(value));
+      default:
+        return parsePayment(value);
+    }
+  }
+
+  /** Writes only what is missing (HSETNX, ZADD NX); the marker written last skips the work on later starts. */
+  async seed(payments: readonly Payment[]): Promise<SeedOutcome> {
+    this.stats.roundTrips++;
+    if ((await this.redis.exists(KEY.seeded)) === 1) return { seeded: false };
+    const pipeline = this.redis.pipeline();
+    for (const payment of payments) {
+      pipeline.hsetnx(KEY.payment, payment.id, JSON.stringify(payment));
+      pipeline.zadd(KEY.all, 'NX', payment.seq, payment.id);
+      pipeline.zadd(KEY.customer(payment.customerId), 'NX', payment.seq, payment.id);
+    }
+    this.raiseCounter.queue(pipeline, [KEY.seq], [Math.max(0, ...payments.map((p) => p.seq))]);
+    this.stats.roundTrips++;
+    await execOrThrow(pipeline);
+    // Written last: a start that failed half-way seeds the rest next time.
+    this.stats.roundTrips++;
+    await this.redis.set(KEY.seeded, new Date().toISOString());
+    return { seeded: true };
+  }
+}
+
+function parsePayment(json: string): Payment {
+  const p = JSON.parse(json) as Payment;
+  return {
+    id: p.id,
+    seq: p.seq,
+    orderId: p.orderId,
+    customerId: p.customerId,
+    amount: { amount: p.amount.amount, currency: p.amount.currency },
+    refunded: p.refunded,
+    status: p.status,
+    createdAt: p.createdAt,
+    items: p.items.map(({ productId, quantity }) => ({ productId, quantity })),
+  };
+}
