@@ -78,7 +78,7 @@ async function main(): Promise<number> {
     rmSync(workDir, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
-    if (interrupted) return; // npm forwards the terminal's Ctrl-C: the same signal arrives twice
+    if (interrupted) return; // a Ctrl-C can arrive twice (terminal and a wrapper forwarding it)
     interrupted = true;
     console.error(`\nbench: ${signal}, stopping every process`);
     void cleanUp().then(() => process.exit(130));

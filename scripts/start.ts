@@ -211,8 +211,8 @@ async function main(): Promise<void> {
     process.exit(exitCode);
   };
 
-  // Under `npm start` one Ctrl-C arrives twice (from the terminal and forwarded by npm): the first starts
-  // the shutdown, a repeated one after a moment means "now" and kills what is left.
+  // The first signal starts the shutdown. One Ctrl-C can reach us more than once (from the terminal and
+  // from a wrapper forwarding it), so only a repeat after a moment means "now" and kills what is left.
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (!stopping) {
