@@ -18,24 +18,32 @@ export function describeRedisUrl(url: string): string {
 
 /**
  * Connects to Redis and waits until it answers, so a wrong REDIS_URL fails
- * start-up instead of the first request. Once connected, ioredis reconnects
- * on its own; commands issued while it does are retried a few times.
+ * start-up at once instead of the first request. Once connected, ioredis
+ * reconnects on its own; commands issued meanwhile are retried a few times.
  */
 export async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   const where = describeRedisUrl(url);
+  let everConnected = false;
   const redis = new Redis(url, {
     lazyConnect: true,
     connectTimeout: CONNECT_TIMEOUT_MS,
     maxRetriesPerRequest: MAX_RETRIES_PER_REQUEST,
-    retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
+    // No retries before the first connection: start-up fails fast and leaves no timer behind.
+    retryStrategy: (attempt) => (everConnected ? Math.min(attempt * 200, 2_000) : null),
   });
-  redis.on('error', (error: Error) => logger.warn('redis connection error', { redis: where, error: error.message }));
+  let lastError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    lastError = error;
+    if (everConnected) logger.warn('redis connection error', { redis: where, error: error.message });
+  });
+  redis.once('ready', () => (everConnected = true));
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    redis.disconnect();
-    throw new Error(`Cannot connect to Redis at ${where} (REDIS_URL): ${(error as Error).message}`);
+    // Disconnecting a connection that already ended would arm ioredis' 2 s disconnect timer.
+    if (redis.status !== 'end') redis.disconnect();
+    throw new Error(`Cannot connect to Redis at ${where} (REDIS_URL): ${(lastError ?? (error as Error)).message}`);
   }
   logger.info('connected to redis', { redis: where });
   return redis;

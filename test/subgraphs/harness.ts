@@ -16,6 +16,8 @@ export interface SubgraphHarness {
    */
   start<N extends SubgraphName>(name: N, kind: StoreKind, options?: SubgraphOptions & { keepData?: boolean }): Promise<RunningSubgraph<SubgraphStores[N]>>;
   redisUrl(): string;
+  /** The file's redis-server, to stop and restart it (outage tests). */
+  redisServer(): RedisServer;
 }
 
 /**
@@ -51,6 +53,7 @@ export function useSubgraphHarness(): SubgraphHarness {
       return subgraph;
     },
     redisUrl: () => redis!.url,
+    redisServer: () => redis!,
   };
 }
 
