@@ -1,5 +1,5 @@
 import type { Money } from '../shared/money';
-import { pageOf, type Page } from '../shared/pagination';
+import { GroupedSeqIndex, SeqIndex, type Page } from '../shared/pagination';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { idempotencyKeyReused, paymentNotFound } from './errors';
 import { applyCapture, applyRefund } from './rules';
@@ -13,9 +13,8 @@ export class MemoryPaymentStore implements PaymentStore {
   readonly kind = 'memory';
   readonly stats: StoreStats = { roundTrips: 0 };
   private readonly byId = new Map<string, Payment>();
-  /** Ascending seq; lists read it backwards. */
-  private readonly all: Payment[] = [];
-  private readonly byCustomer = new Map<string, Payment[]>();
+  private readonly all = new SeqIndex<Payment>();
+  private readonly byCustomer = new GroupedSeqIndex<Payment>();
   private readonly idempotency = new Map<string, { fingerprint: string; paymentId: string }>();
   private lastSeq = 0;
   private seeded = false;
@@ -27,8 +26,8 @@ export class MemoryPaymentStore implements PaymentStore {
 
   async listPayments({ customerId, first, afterSeq }: PaymentListQuery): Promise<Page<Payment>> {
     this.stats.roundTrips++;
-    const list = customerId === undefined ? this.all : (this.byCustomer.get(customerId) ?? []);
-    return pageOf(list, { first, afterSeq, newestFirst: true });
+    const index = customerId === undefined ? this.all : this.byCustomer.peek(customerId);
+    return index ? index.page({ first, afterSeq, newestFirst: true }) : { nodes: [], hasNextPage: false, totalCount: 0 };
   }
 
   async authorize({ idempotencyKey, fingerprint, payment }: AuthorizationRequest): Promise<{ payment: Payment; created: boolean }> {
@@ -71,25 +70,16 @@ export class MemoryPaymentStore implements PaymentStore {
 
   private insert(payment: Payment): void {
     this.byId.set(payment.id, payment);
-    insertSorted(this.all, payment);
-    let ofCustomer = this.byCustomer.get(payment.customerId);
-    if (!ofCustomer) this.byCustomer.set(payment.customerId, (ofCustomer = []));
-    insertSorted(ofCustomer, payment);
+    this.all.insert(payment);
+    this.byCustomer.of(payment.customerId).insert(payment);
     this.lastSeq = Math.max(this.lastSeq, payment.seq);
   }
 
   /** Payments are replaced, never mutated: one handed out earlier stays a consistent snapshot. */
   private replace(payment: Payment): Payment {
     this.byId.set(payment.id, payment);
-    for (const list of [this.all, this.byCustomer.get(payment.customerId)!]) {
-      list[list.findIndex((p) => p.seq === payment.seq)] = payment;
-    }
+    this.all.replace(payment);
+    this.byCustomer.of(payment.customerId).replace(payment);
     return payment;
   }
-}
-
-function insertSorted(list: Payment[], payment: Payment): void {
-  let index = list.length;
-  while (index > 0 && list[index - 1].seq > payment.seq) index--;
-  list.splice(index, 0, payment);
 }

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { Money } from '../shared/money';
 import type { Page } from '../shared/pagination';
-import { defineScript, execOrThrow, type RedisScript } from '../shared/redis';
+import { RAISE_COUNTER_LUA, SEQ_PAGE_LUA, defineScript, execOrThrow, readSeqPage, type RedisScript } from '../shared/redis';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { currencyMismatch, idempotencyKeyReused, illegalTransition, paymentNotFound, refundExceedsCaptured } from './errors';
 import { statusesThatCanBecome } from './rules';
@@ -24,16 +24,6 @@ const KEY = {
   seq: 'payments:seq',
   seeded: 'payments:seeded',
 };
-
-/** Newest first: one page and the list's size in one round trip. KEYS: index, payments. ARGV: max (exclusive), limit. */
-const LIST_PAGE = `
-local ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[1], '-inf', 'LIMIT', 0, tonumber(ARGV[2]))
-local out = { redis.call('ZCARD', KEYS[1]) }
-if #ids > 0 then
-  local docs = redis.call('HMGET', KEYS[2], unpack(ids))
-  for i = 1, #docs do out[i + 1] = docs[i] end
-end
-return out`;
 
 /**
  * The idempotency check and the creation in one atomic step, so concurrent
@@ -89,11 +79,6 @@ json = cjson.encode(payment)
 redis.call('HSET', KEYS[1], ARGV[1], json)
 return { 'ok', json }`;
 
-const RAISE_COUNTER = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`;
-
 /** Payments in Redis: each method one round trip (a read or a Lua script), except seeding. */
 export class RedisPaymentStore implements PaymentStore {
   readonly kind = 'redis';
@@ -105,11 +90,11 @@ export class RedisPaymentStore implements PaymentStore {
   private readonly raiseCounter: RedisScript<number>;
 
   constructor(private readonly redis: Redis) {
-    this.listPage = defineScript(redis, 'paymentsListPage', LIST_PAGE);
+    this.listPage = defineScript(redis, 'paymentsListPage', SEQ_PAGE_LUA);
     this.authorizeScript = defineScript(redis, 'paymentsAuthorize', AUTHORIZE);
     this.transition = defineScript(redis, 'paymentsTransition', TRANSITION);
     this.refundScript = defineScript(redis, 'paymentsRefund', REFUND);
-    this.raiseCounter = defineScript(redis, 'paymentsRaiseCounter', RAISE_COUNTER);
+    this.raiseCounter = defineScript(redis, 'paymentsRaiseCounter', RAISE_COUNTER_LUA);
   }
 
   async getPayments(ids: readonly string[]): Promise<Array<Payment | null>> {
@@ -122,9 +107,7 @@ export class RedisPaymentStore implements PaymentStore {
   async listPayments({ customerId, first, afterSeq }: PaymentListQuery): Promise<Page<Payment>> {
     this.stats.roundTrips++;
     const index = customerId === undefined ? KEY.all : KEY.customer(customerId);
-    const [total, ...docs] = await this.listPage([index, KEY.payment], [afterSeq === undefined ? '+inf' : `(${afterSeq}`, first + 1]);
-    const payments = docs.filter((doc): doc is string => typeof doc === 'string').map(parsePayment);
-    return { nodes: payments.slice(0, first), hasNextPage: payments.length > first, totalCount: Number(total) };
+    return readSeqPage(this.listPage, { index, documents: KEY.payment }, { first, afterSeq, newestFirst: true }, parsePayment);
   }
 
   async authorize({ idempotencyKey, fingerprint, payment }: AuthorizationRequest): Promise<{ payment: Payment; created: boolean }> {

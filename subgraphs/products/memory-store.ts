@@ -1,5 +1,5 @@
 import type { Money } from '../shared/money';
-import { pageOf, type Page } from '../shared/pagination';
+import { GroupedSeqIndex, SeqIndex, type Page } from '../shared/pagination';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { productNotFound, skuAlreadyExists } from './errors';
 import { productId, type NewProduct, type Product, type ProductListQuery, type ProductStore } from './store';
@@ -13,9 +13,8 @@ export class MemoryProductStore implements ProductStore {
   readonly stats: StoreStats = { roundTrips: 0 };
   private readonly byId = new Map<string, Product>();
   private readonly idBySku = new Map<string, string>();
-  /** Ascending seq, as pagination needs. */
-  private readonly catalogue: Product[] = [];
-  private readonly byCategory = new Map<string, Product[]>();
+  private readonly catalogue = new SeqIndex<Product>();
+  private readonly byCategory = new GroupedSeqIndex<Product>();
   private lastSeq = 0;
   private seeded = false;
 
@@ -26,8 +25,8 @@ export class MemoryProductStore implements ProductStore {
 
   async listProducts({ first, afterSeq, category }: ProductListQuery): Promise<Page<Product>> {
     this.stats.roundTrips++;
-    const list = category === undefined ? this.catalogue : (this.byCategory.get(category) ?? []);
-    return pageOf(list, { first, afterSeq });
+    const index = category === undefined ? this.catalogue : this.byCategory.peek(category);
+    return index ? index.page({ first, afterSeq }) : { nodes: [], hasNextPage: false, totalCount: 0 };
   }
 
   async createProduct(product: NewProduct): Promise<Product> {
@@ -62,25 +61,14 @@ export class MemoryProductStore implements ProductStore {
   private insert(product: Product): void {
     this.byId.set(product.id, product);
     this.idBySku.set(product.sku, product.id);
-    insertSorted(this.catalogue, product);
-    let inCategory = this.byCategory.get(product.category);
-    if (!inCategory) this.byCategory.set(product.category, (inCategory = []));
-    insertSorted(inCategory, product);
+    this.catalogue.insert(product);
+    this.byCategory.of(product.category).insert(product);
     this.lastSeq = Math.max(this.lastSeq, product.seq);
   }
 
   private replace(product: Product): void {
     this.byId.set(product.id, product);
-    for (const list of [this.catalogue, this.byCategory.get(product.category)!]) {
-      const index = list.findIndex((p) => p.seq === product.seq);
-      list[index] = product;
-    }
+    this.catalogue.replace(product);
+    this.byCategory.of(product.category).replace(product);
   }
-}
-
-/** Appends in the common case (increasing seq), inserts in order otherwise. */
-function insertSorted(list: Product[], product: Product): void {
-  let index = list.length;
-  while (index > 0 && list[index - 1].seq > product.seq) index--;
-  list.splice(index, 0, product);
 }

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import type { Money } from '../shared/money';
 import type { Page } from '../shared/pagination';
-import { defineScript, execOrThrow, type RedisScript } from '../shared/redis';
+import { RAISE_COUNTER_LUA, SEQ_PAGE_LUA, defineScript, execOrThrow, readSeqPage, type RedisScript } from '../shared/redis';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { productNotFound, skuAlreadyExists } from './errors';
 import type { NewProduct, Product, ProductListQuery, ProductStore } from './store';
@@ -23,16 +23,6 @@ const KEY = {
   seq: 'products:seq',
   seeded: 'products:seeded',
 };
-
-/** One page and the list's size in one round trip: ZRANGEBYSCORE + ZCARD + HMGET. */
-const LIST_PAGE = `
-local ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[1], '+inf', 'LIMIT', 0, tonumber(ARGV[2]))
-local out = { redis.call('ZCARD', KEYS[1]) }
-if #ids > 0 then
-  local docs = redis.call('HMGET', KEYS[2], unpack(ids))
-  for i = 1, #docs do out[i + 1] = docs[i] end
-end
-return out`;
 
 /** Checks the sku, takes the next seq and writes the product and its indexes, atomically. */
 const CREATE_PRODUCT = `
@@ -57,12 +47,6 @@ json = cjson.encode(product)
 redis.call('HSET', KEYS[1], ARGV[1], json)
 return { 'ok', json }`;
 
-/** Moves the counter up to at least ARGV[1] (seeded ids must never be handed out again). */
-const RAISE_COUNTER = `
-local current = tonumber(redis.call('GET', KEYS[1]) or '0')
-if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
-return 1`;
-
 /** Products in Redis. Every method is one round trip, except seeding. */
 export class RedisProductStore implements ProductStore {
   readonly kind = 'redis';
@@ -73,10 +57,10 @@ export class RedisProductStore implements ProductStore {
   private readonly raiseCounter: RedisScript<number>;
 
   constructor(private readonly redis: Redis) {
-    this.listPage = defineScript(redis, 'productsListPage', LIST_PAGE);
+    this.listPage = defineScript(redis, 'productsListPage', SEQ_PAGE_LUA);
     this.create = defineScript(redis, 'productsCreate', CREATE_PRODUCT);
     this.updatePrice = defineScript(redis, 'productsUpdatePrice', UPDATE_PRICE);
-    this.raiseCounter = defineScript(redis, 'productsRaiseCounter', RAISE_COUNTER);
+    this.raiseCounter = defineScript(redis, 'productsRaiseCounter', RAISE_COUNTER_LUA);
   }
 
   async getProducts(ids: readonly string[]): Promise<Array<Product | null>> {
@@ -89,9 +73,7 @@ export class RedisProductStore implements ProductStore {
   async listProducts({ first, afterSeq, category }: ProductListQuery): Promise<Page<Product>> {
     this.stats.roundTrips++;
     const index = category === undefined ? KEY.catalogue : KEY.category(category);
-    const [total, ...docs] = await this.listPage([index, KEY.product], [afterSeq === undefined ? '-inf' : `(${afterSeq}`, first + 1]);
-    const products = docs.filter((doc): doc is string => typeof doc === 'string').map(parseProduct);
-    return { nodes: products.slice(0, first), hasNextPage: products.length > first, totalCount: Number(total) };
+    return readSeqPage(this.listPage, { index, documents: KEY.product }, { first, afterSeq, newestFirst: false }, parseProduct);
   }
 
   async createProduct(product: NewProduct): Promise<Product> {

@@ -38,31 +38,66 @@ export function toConnection<T extends { seq: number }>(kind: string, page: Page
 }
 
 /**
- * The page after `afterSeq` in a list sorted by ascending `seq` (binary
- * search, so paging deep into a large list stays cheap). `newestFirst`
- * reads the same list backwards.
+ * Entities in ascending `seq` order, for in-process stores: appends in the
+ * common case, finds positions by binary search, and pages forwards
+ * (oldest first) or backwards (newest first) from a cursor.
  */
-export function pageOf<T extends { seq: number }>(
-  sorted: readonly T[],
-  { first, afterSeq, newestFirst = false }: { first: number; afterSeq?: number; newestFirst?: boolean },
-): Page<T> {
-  if (!newestFirst) {
-    const start = afterSeq === undefined ? 0 : firstIndexAbove(sorted, afterSeq);
-    return { nodes: sorted.slice(start, start + first), hasNextPage: start + first < sorted.length, totalCount: sorted.length };
+export class SeqIndex<T extends { seq: number }> {
+  private readonly items: T[] = [];
+
+  get size(): number {
+    return this.items.length;
   }
-  const end = afterSeq === undefined ? sorted.length : firstIndexAbove(sorted, afterSeq - 1);
-  const start = Math.max(0, end - first);
-  return { nodes: sorted.slice(start, end).reverse(), hasNextPage: start > 0, totalCount: sorted.length };
+
+  insert(item: T): void {
+    const index = this.firstIndexAbove(item.seq);
+    this.items.splice(index, 0, item);
+  }
+
+  /** Puts `item` where the entity with its seq is (entities are replaced, never mutated). */
+  replace(item: T): void {
+    const index = this.firstIndexAbove(item.seq) - 1;
+    if (this.items[index]?.seq !== item.seq) throw new Error(`SeqIndex: no entity with seq ${item.seq}`);
+    this.items[index] = item;
+  }
+
+  /** The `first` entities after `afterSeq` (a decoded cursor): older-to-newer, or newer-to-older when `newestFirst`. */
+  page({ first, afterSeq, newestFirst = false }: { first: number; afterSeq?: number; newestFirst?: boolean }): Page<T> {
+    const { items } = this;
+    if (!newestFirst) {
+      const start = afterSeq === undefined ? 0 : this.firstIndexAbove(afterSeq);
+      return { nodes: items.slice(start, start + first), hasNextPage: start + first < items.length, totalCount: items.length };
+    }
+    const end = afterSeq === undefined ? items.length : this.firstIndexAbove(afterSeq - 1);
+    const start = Math.max(0, end - first);
+    return { nodes: items.slice(start, end).reverse(), hasNextPage: start > 0, totalCount: items.length };
+  }
+
+  /** Index of the first entity whose seq is greater than `seq`. */
+  private firstIndexAbove(seq: number): number {
+    let low = 0;
+    let high = this.items.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (this.items[mid].seq <= seq) low = mid + 1;
+      else high = mid;
+    }
+    return low;
+  }
 }
 
-/** Index of the first element whose seq is greater than `seq`. */
-function firstIndexAbove<T extends { seq: number }>(sorted: readonly T[], seq: number): number {
-  let low = 0;
-  let high = sorted.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (sorted[mid].seq <= seq) low = mid + 1;
-    else high = mid;
+/** SeqIndexes per group (category, customer), created on first use. */
+export class GroupedSeqIndex<T extends { seq: number }> {
+  private readonly groups = new Map<string, SeqIndex<T>>();
+
+  of(group: string): SeqIndex<T> {
+    let index = this.groups.get(group);
+    if (!index) this.groups.set(group, (index = new SeqIndex<T>()));
+    return index;
   }
-  return low;
+
+  /** The group's index if it has any entity: reads never create groups. */
+  peek(group: string): SeqIndex<T> | undefined {
+    return this.groups.get(group);
+  }
 }

@@ -93,3 +93,43 @@ export async function execOrThrow(pipeline: ChainableCommander): Promise<unknown
     return value;
   });
 }
+
+/**
+ * One page of a sorted set of ids scored by seq, with the set's size and the
+ * documents of the ids (HMGET on a hash id -> JSON), in one round trip.
+ * KEYS: the sorted set, the documents hash.
+ * ARGV: 'asc' (after = lowest seq to include, e.g. '(17' or '-inf') or
+ *       'desc' (after = highest seq to include, e.g. '(17' or '+inf'), after, limit.
+ */
+export const SEQ_PAGE_LUA = `
+local ids
+if ARGV[1] == 'desc' then
+  ids = redis.call('ZREVRANGEBYSCORE', KEYS[1], ARGV[2], '-inf', 'LIMIT', 0, tonumber(ARGV[3]))
+else
+  ids = redis.call('ZRANGEBYSCORE', KEYS[1], ARGV[2], '+inf', 'LIMIT', 0, tonumber(ARGV[3]))
+end
+local out = { redis.call('ZCARD', KEYS[1]) }
+if #ids > 0 then
+  local docs = redis.call('HMGET', KEYS[2], unpack(ids))
+  for i = 1, #docs do out[i + 1] = docs[i] end
+end
+return out`;
+
+/** Reads a page with SEQ_PAGE_LUA: `first` documents after the cursor's seq, whether more follow, and the total. */
+export async function readSeqPage<T>(
+  script: RedisScript<Array<number | string | null>>,
+  keys: { index: string; documents: string },
+  { first, afterSeq, newestFirst }: { first: number; afterSeq?: number; newestFirst: boolean },
+  parse: (json: string) => T,
+): Promise<{ nodes: T[]; hasNextPage: boolean; totalCount: number }> {
+  const after = afterSeq !== undefined ? `(${afterSeq}` : newestFirst ? '+inf' : '-inf';
+  const [total, ...docs] = await script([keys.index, keys.documents], [newestFirst ? 'desc' : 'asc', after, first + 1]);
+  const nodes = docs.filter((doc): doc is string => typeof doc === 'string').map(parse);
+  return { nodes: nodes.slice(0, first), hasNextPage: nodes.length > first, totalCount: Number(total) };
+}
+
+/** Moves a counter up to at least ARGV[1], never down (seeded ids must never be handed out again). KEYS: the counter. */
+export const RAISE_COUNTER_LUA = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+if current < tonumber(ARGV[1]) then redis.call('SET', KEYS[1], ARGV[1]) end
+return 1`;
