@@ -78,7 +78,15 @@ const stock = {
   readyHeaders: { 'apollo-require-preflight': 'true' },
 };
 
+/** Stock Apollo Gateway with only the subgraph fetcher swapped for ours: what keep-alive pooling alone is worth. */
+const stockPooled = {
+  ...stock,
+  name: 'stock-pooled',
+  description: 'the stock gateway with our keep-alive PooledDataSource as its only change (--pooled-fetcher)',
+  args: (port: number, supergraphPath: string) => [...stock.args(port, supergraphPath), '--pooled-fetcher'],
+};
+
 /** Ratios in the table are against this target. */
 export const BASELINE = stock.name;
 
-export const TARGETS: Target[] = [gatewayProcess(ours), gatewayProcess(stock)];
+export const TARGETS: Target[] = [gatewayProcess(ours), gatewayProcess(stockPooled), gatewayProcess(stock)];

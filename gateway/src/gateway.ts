@@ -10,7 +10,7 @@ import type { GatewayConfig } from './config/schema';
 import { PooledDataSource } from './federation/pooled-data-source';
 import { SupergraphError, readSupergraph, resolveSubgraphUrls } from './federation/supergraph';
 import { useResolvableOperation } from './document/resolvable-operation';
-import { toApolloLogger } from './observability/apollo-logger';
+import { toApolloLogger } from '../../lib/apollo-logger';
 
 /** What every resolver and plugin sees of a request. Authentication adds the caller here. */
 export type GatewayContext = Record<string, never>;

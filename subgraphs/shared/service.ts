@@ -9,7 +9,7 @@ import { GraphQLError } from 'graphql';
 import { createGraphQLHttpHandler, healthRoute, readinessRoute } from '../../lib/http/graphql-handler';
 import { startHttpServer, type RunningHttpServer } from '../../lib/http/server';
 import { createLogger, type LogLevel, type Logger } from '../../lib/logger';
-import { toApolloLogger } from './apollo-logger';
+import { toApolloLogger } from '../../lib/apollo-logger';
 import { SubgraphMetrics, useRequestMetrics } from './metrics';
 import type { SubgraphName } from './ports';
 import { closeRedis, connectRedis, describeRedisUrl } from './redis';

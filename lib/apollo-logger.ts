@@ -1,9 +1,9 @@
 import type { ApolloServerOptions, BaseContext } from '@apollo/server';
-import type { Logger } from '../../lib/logger';
+import type { Logger } from './logger';
 
 type ApolloLogger = NonNullable<ApolloServerOptions<BaseContext>['logger']>;
 
-/** Apollo Server logs through our structured logger. */
+/** Apollo Server and Apollo Gateway log through our structured logger. */
 export function toApolloLogger(logger: Logger): ApolloLogger {
   const join = (args: unknown[]) => args.map((a) => (typeof a === 'string' ? a : a instanceof Error ? a.message : JSON.stringify(a))).join(' ');
   return {
