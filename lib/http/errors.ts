@@ -12,6 +12,10 @@ export const TransportErrorCode = {
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
   NotFound: 'NOT_FOUND',
+  /** No valid credential where one is required (401, with WWW-Authenticate). */
+  Unauthenticated: 'UNAUTHENTICATED',
+  /** A valid credential without the rights the operation needs (403). */
+  Forbidden: 'FORBIDDEN',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',
   InternalServerError: 'INTERNAL_SERVER_ERROR',
 } as const;

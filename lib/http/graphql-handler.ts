@@ -13,7 +13,11 @@ export interface GraphQLHttpHandlerOptions<TContext extends BaseContext> {
   path?: string;
   /** Largest accepted request body, in bytes. */
   maxBodyBytes: number;
-  /** Builds the per-request context (runs once per request). */
+  /**
+   * Builds the per-request context, once per request and before the body is
+   * read: throwing an HttpError here (401 for a bad credential, say) answers
+   * the request without reading its body or running Apollo Server.
+   */
   context: (req: IncomingMessage) => Promise<TContext>;
   /** Other routes on the same port (`/health`, `/ready`, `/metrics`), matched by exact path. */
   routes?: Record<string, RouteHandler>;
@@ -43,6 +47,7 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
     if (route) return route(req, res);
     if (pathname !== path) throw new HttpError(404, TransportErrorCode.NotFound, `Not found: ${pathname}; GraphQL is served at ${path}`);
 
+    const requestContext = await context(req);
     let body: unknown;
     if (req.method === 'POST') {
       const contentType = req.headers['content-type'] ?? '';
@@ -73,7 +78,7 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
 
     const response = await server.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method!, headers, search, body },
-      context: () => context(req),
+      context: () => Promise.resolve(requestContext),
     });
     await writeResponse(res, response);
   };
