@@ -10,10 +10,18 @@ import type { GatewayConfig } from './config/schema';
 import { PooledDataSource } from './federation/pooled-data-source';
 import { SupergraphError, readSupergraph, resolveSubgraphUrls } from './federation/supergraph';
 import { useResolvableOperation } from './document/resolvable-operation';
+import { IdentitySigner } from '../../lib/auth/internal-identity';
+import { createAuthenticator } from './auth/authenticate';
+import { useAuthorization } from './auth/authorization-plugin';
+import type { Caller } from './auth/caller';
+import { createTokenVerifier } from './auth/token-verifier';
 import { toApolloLogger } from '../../lib/apollo-logger';
 
-/** What every resolver and plugin sees of a request. Authentication adds the caller here. */
-export type GatewayContext = Record<string, never>;
+/** What every plugin and subgraph fetch sees of a request. */
+export interface GatewayContext {
+  /** Proved once, from the Authorization header, before the body is read. */
+  caller: Caller;
+}
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -35,9 +43,11 @@ export async function startGateway(
   const supergraph = readSupergraph(config.supergraph.path);
   const subgraphUrls = resolveSubgraphUrls(supergraph, config.subgraphs);
   const dataSources: PooledDataSource[] = [];
+  const authenticator = createAuthenticator(createTokenVerifier(config.auth.jwt, logger));
+  const signer = new IdentitySigner(config.auth.internalSecret);
 
   const gateway = new ApolloGateway({
-    supergraphSdl: supergraph.sdl,
+    supergraphSdl: supergraph.executableSdl,
     logger: toApolloLogger(logger),
     buildService: ({ name }) => {
       const dataSource = new PooledDataSource({
@@ -45,6 +55,7 @@ export async function startGateway(
         url: subgraphUrls.get(name)!,
         timeoutMs: config.subgraphRequests.timeoutMs,
         connections: config.subgraphRequests.maxConnectionsPerSubgraph,
+        signer,
       });
       dataSources.push(dataSource);
       return dataSource;
@@ -63,6 +74,7 @@ export async function startGateway(
     stopOnTerminationSignals: false,
     plugins: [
       useResolvableOperation(),
+      useAuthorization<GatewayContext>(supergraph.sdl, config.auth.authorizationMode),
       config.security.ide ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
       // "Did you mean ...?" would reveal field names that introspection hides.
       ...(config.security.introspection ? [] : [ApolloServerPluginDisableSuggestions()]),
@@ -79,7 +91,7 @@ export async function startGateway(
   const handler = createGraphQLHttpHandler<GatewayContext>({
     server,
     maxBodyBytes: config.limits.maxBodyBytes,
-    context: async () => ({}),
+    context: async (req) => ({ caller: await authenticator.fromRequest(req) }),
     routes: { '/health': healthRoute, '/ready': readinessRoute(() => accepting) },
     logger,
   });

@@ -1,9 +1,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DEV_INTERNAL_SECRET } from '../../lib/auth/internal-identity';
+import { DEV_JWT_SECRET } from '../../gateway/src/auth/dev-secret';
 import { ConfigError, loadConfig } from '../../gateway/src/config/load';
 
 const SUPERGRAPH = ['--supergraph', 'supergraph.graphql'];
+/** Production needs the secret it shares with the subgraphs. */
+const PRODUCTION = { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: 'a-production-internal-secret-of-48-characters!!' };
 
 function configFile(value: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gateway-config-')), 'gateway.json');
@@ -21,12 +25,12 @@ describe('gateway configuration', () => {
   });
 
   it('turns introspection and the IDE off when NODE_ENV=production', () => {
-    const config = loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production' } });
+    const config = loadConfig({ argv: SUPERGRAPH, env: PRODUCTION });
     expect(config.security).toEqual({ introspection: false, ide: false });
   });
 
   it('lets production opt back into introspection explicitly', () => {
-    const config = loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production', GATEWAY_INTROSPECTION: 'true' } });
+    const config = loadConfig({ argv: SUPERGRAPH, env: { ...PRODUCTION, GATEWAY_INTROSPECTION: 'true' } });
     expect(config.security.introspection).toBe(true);
   });
 
@@ -62,5 +66,46 @@ describe('gateway configuration', () => {
   ])('fails start-up naming the bad key when %s', (_case, input, message) => {
     expect(() => loadConfig(input)).toThrow(ConfigError);
     expect(() => loadConfig(input)).toThrow(message);
+  });
+});
+
+describe('authentication configuration', () => {
+  const PROD_INTERNAL = PRODUCTION;
+
+  it('signs development tokens with the public development secret outside production only', () => {
+    expect(loadConfig({ argv: SUPERGRAPH }).auth.jwt.secret).toBe(DEV_JWT_SECRET);
+    expect(loadConfig({ argv: SUPERGRAPH, env: PROD_INTERNAL }).auth.jwt.secret).toBeUndefined();
+  });
+
+  it('refuses the development JWT secret in production, naming the key and its source', () => {
+    expect(() => loadConfig({ argv: SUPERGRAPH, env: { ...PROD_INTERNAL, JWT_SECRET: DEV_JWT_SECRET } })).toThrow(
+      /auth\.jwt\.secret \(from environment variable JWT_SECRET\): the public development secret is refused/,
+    );
+  });
+
+  it('requires the internal secret shared with the subgraphs in production', () => {
+    expect(() => loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production' } })).toThrow(/auth\.internalSecret is required/);
+    expect(() => loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: DEV_INTERNAL_SECRET } })).toThrow(
+      /auth\.internalSecret .*development secret is refused/,
+    );
+  });
+
+  it('reads lists from comma-separated environment variables', () => {
+    const config = loadConfig({
+      argv: SUPERGRAPH,
+      env: { JWT_JWKS_URLS: 'https://a.test/jwks.json, https://b.test/jwks.json', JWT_ISSUERS: 'https://a.test', JWT_ALGORITHMS: 'RS256,ES256' },
+    });
+    expect(config.auth.jwt.jwksUrls).toEqual(['https://a.test/jwks.json', 'https://b.test/jwks.json']);
+    expect(config.auth.jwt.issuers).toEqual(['https://a.test']);
+    expect(config.auth.jwt.algorithms).toEqual(['RS256', 'ES256']);
+  });
+
+  it.each([
+    [{ JWT_SECRET: 'short' }, /auth\.jwt\.secret \(from environment variable JWT_SECRET\): must be at least 32 characters/],
+    [{ JWT_ALGORITHMS: 'none' }, /auth\.jwt\.algorithms\.0/],
+    [{ JWT_JWKS_URLS: 'ftp://keys.test/jwks' }, /auth\.jwt\.jwksUrls\.0/],
+    [{ GATEWAY_AUTHORIZATION_MODE: 'lenient' }, /auth\.authorizationMode \(from environment variable GATEWAY_AUTHORIZATION_MODE\)/],
+  ])('rejects %p with a message naming the key', (env, message) => {
+    expect(() => loadConfig({ argv: SUPERGRAPH, env })).toThrow(message);
   });
 });

@@ -7,7 +7,7 @@ const INTROSPECTION = '{ __schema { queryType { name } } }';
 const MISSPELT = '{ books { titel } }';
 
 describe.each([
-  ['production', { NODE_ENV: 'production' }, { introspection: false, ide: false }],
+  ['production', { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: 'a-production-internal-secret-of-48-characters!!' }, { introspection: false, ide: false }],
   ['development', { NODE_ENV: 'development' }, { introspection: true, ide: true }],
 ])('security defaults when NODE_ENV=%s', (_env, env, expected) => {
   let library: LibrarySubgraph;

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { DEV_INTERNAL_SECRET } from '../../../lib/auth/internal-identity';
+import { DEV_JWT_SECRET } from '../auth/dev-secret';
 import { GatewayConfigSchema, type GatewayConfig } from './schema';
 
 /** A configuration error names the offending key and where the value came from. */
@@ -9,7 +11,7 @@ export class ConfigError extends Error {
   }
 }
 
-type ValueKind = 'int' | 'bool' | 'string';
+type ValueKind = 'int' | 'bool' | 'string' | 'list';
 
 /** Environment variables and the config keys they set. Documented in the README. */
 export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: ValueKind }> = [
@@ -24,6 +26,17 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'GATEWAY_INTROSPECTION', path: 'security.introspection', kind: 'bool' },
   { env: 'GATEWAY_IDE', path: 'security.ide', kind: 'bool' },
   { env: 'REDIS_URL', path: 'redisUrl', kind: 'string' },
+  { env: 'JWT_SECRET', path: 'auth.jwt.secret', kind: 'string' },
+  { env: 'JWT_JWKS_URLS', path: 'auth.jwt.jwksUrls', kind: 'list' },
+  { env: 'JWT_ISSUERS', path: 'auth.jwt.issuers', kind: 'list' },
+  { env: 'JWT_AUDIENCES', path: 'auth.jwt.audiences', kind: 'list' },
+  { env: 'JWT_ALGORITHMS', path: 'auth.jwt.algorithms', kind: 'list' },
+  { env: 'JWT_CLOCK_TOLERANCE_SEC', path: 'auth.jwt.clockToleranceSec', kind: 'int' },
+  { env: 'JWT_MAX_TOKEN_BYTES', path: 'auth.jwt.maxTokenBytes', kind: 'int' },
+  { env: 'JWT_SCOPES_CLAIM', path: 'auth.jwt.scopesClaim', kind: 'string' },
+  { env: 'JWT_JWKS_COOLDOWN_MS', path: 'auth.jwt.jwksCooldownMs', kind: 'int' },
+  { env: 'GATEWAY_AUTHORIZATION_MODE', path: 'auth.authorizationMode', kind: 'string' },
+  { env: 'INTERNAL_AUTH_SECRET', path: 'auth.internalSecret', kind: 'string' },
   { env: 'GATEWAY_SHUTDOWN_GRACE_MS', path: 'shutdownGraceMs', kind: 'int' },
 ];
 
@@ -83,8 +96,24 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
   }
   const config = parsed.data;
   const production = config.nodeEnv === 'production';
+  const source = (key: string) => (sources.has(key) ? ` (from ${sources.get(key)})` : '');
+  const { jwt, internalSecret } = config.auth;
+  if (production && jwt.secret === DEV_JWT_SECRET) {
+    throw new ConfigError(`Invalid configuration: auth.jwt.secret${source('auth.jwt.secret')}: the public development secret is refused when nodeEnv is production`);
+  }
+  if (production && internalSecret === undefined) {
+    throw new ConfigError('Invalid configuration: auth.internalSecret is required when nodeEnv is production (set INTERNAL_AUTH_SECRET, the same value as the subgraphs)');
+  }
+  if (production && internalSecret === DEV_INTERNAL_SECRET) {
+    throw new ConfigError(`Invalid configuration: auth.internalSecret${source('auth.internalSecret')}: the public development secret is refused when nodeEnv is production`);
+  }
   return {
     ...config,
+    auth: {
+      ...config.auth,
+      jwt: { ...jwt, secret: jwt.secret ?? (production ? undefined : DEV_JWT_SECRET) },
+      internalSecret: internalSecret ?? DEV_INTERNAL_SECRET,
+    },
     logLevel: config.logLevel as GatewayConfig['logLevel'],
     security: {
       introspection: config.security.introspection ?? !production,
@@ -129,6 +158,7 @@ function readConfigFile(file: string): Record<string, unknown> {
 
 function coerce(value: string, kind: ValueKind, key: string): unknown {
   if (kind === 'string') return value;
+  if (kind === 'list') return value.split(',').map((item) => item.trim()).filter(Boolean);
   if (kind === 'int') {
     if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`Invalid configuration: ${key}: expected an integer, got "${value}"`);
     return Number(value);

@@ -3,6 +3,9 @@ import { LOG_LEVELS } from '../../../lib/logger';
 
 const positiveInt = z.number().int().positive();
 
+/** Algorithms a token may be signed with; HS* need `auth.jwt.secret`, the others a JWKS. `none` is never accepted. */
+export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+
 /**
  * The gateway's whole configuration. Every field has its default next to it;
  * the README's configuration table mirrors this schema and ENV_BINDINGS.
@@ -46,6 +49,39 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .default({}),
+    auth: z
+      .object({
+        jwt: z
+          .object({
+            /** HS256/384/512 secret. Default outside production: the public development secret (`npm run token`). */
+            secret: z.string().min(32, 'must be at least 32 characters').optional(),
+            /** JWKS endpoints for RS*, PS*, ES* and EdDSA keys, fetched, cached and refetched on an unknown `kid`. */
+            jwksUrls: z.array(z.url({ protocol: /^https?$/ })).default([]),
+            /** Accepted `iss` values; empty: not checked. */
+            issuers: z.array(z.string().min(1)).default([]),
+            /** Accepted `aud` values; empty: not checked. */
+            audiences: z.array(z.string().min(1)).default([]),
+            algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(['HS256', 'RS256', 'ES256', 'EdDSA']),
+            /** Leeway for `exp` and `nbf`. */
+            clockToleranceSec: z.number().int().min(0).max(300).default(30),
+            /** Longer tokens are refused before any parsing. */
+            maxTokenBytes: positiveInt.default(8_192),
+            /** Claim holding the scopes; default: `scope` (space-separated), else `scp` or `scopes` (arrays). */
+            scopesClaim: z.string().min(1).optional(),
+            /** Least time between two JWKS fetches caused by unknown `kid`s. */
+            jwksCooldownMs: z.number().int().min(0).default(30_000),
+            jwksCacheMaxAgeMs: positiveInt.default(600_000),
+            jwksTimeoutMs: positiveInt.default(5_000),
+          })
+          .strict()
+          .prefault({}),
+        /** `filter`: unauthorized fields come back null with an error each. `reject`: the whole operation is refused (401/403). */
+        authorizationMode: z.enum(['filter', 'reject']).default('filter'),
+        /** Signs the caller's identity for subgraphs (shared with them). Default outside production: the public development secret. */
+        internalSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+      })
+      .strict()
+      .prefault({}),
     /** Redis for state shared between replicas (rate limits, events). Absent: embedded in-process state. */
     redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
     /** How long shutdown waits for in-flight requests before closing their connections. */
@@ -57,7 +93,9 @@ export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
 type Parsed = z.output<typeof GatewayConfigSchema>;
 
 /** The validated configuration, with environment-dependent defaults resolved. */
-export type GatewayConfig = Omit<Parsed, 'security' | 'logLevel'> & {
+export type GatewayConfig = Omit<Parsed, 'security' | 'logLevel' | 'auth'> & {
   logLevel: (typeof LOG_LEVELS)[number];
   security: { introspection: boolean; ide: boolean };
+  /** Secrets resolved: the development defaults outside production, never in it. */
+  auth: Parsed['auth'] & { internalSecret: string };
 };

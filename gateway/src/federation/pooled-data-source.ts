@@ -1,6 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import { INTERNAL_IDENTITY_HEADER, type IdentitySigner } from '../../../lib/auth/internal-identity';
+import { ANONYMOUS, type Caller } from '../auth/caller';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import { SubgraphErrorCode } from './errors';
 
@@ -9,6 +11,13 @@ export interface PooledDataSourceOptions {
   url: string;
   timeoutMs: number;
   connections: number;
+  /** Signs the caller's identity for the subgraph; the client's own Authorization header is never forwarded. */
+  signer: IdentitySigner;
+}
+
+/** What the data source reads of the gateway's per-request context. */
+export interface CallerContext {
+  caller?: Caller;
 }
 
 /**
@@ -24,8 +33,10 @@ export class PooledDataSource implements GraphQLDataSource {
   readonly name: string;
   private readonly pool: Pool;
   private readonly path: string;
+  private readonly signer: IdentitySigner;
 
-  constructor({ name, url, timeoutMs, connections }: PooledDataSourceOptions) {
+  constructor({ name, url, timeoutMs, connections, signer }: PooledDataSourceOptions) {
+    this.signer = signer;
     const parsed = new URL(url);
     this.name = name;
     this.path = parsed.pathname + parsed.search;
@@ -37,7 +48,10 @@ export class PooledDataSource implements GraphQLDataSource {
     });
   }
 
-  async process({ request }: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+  async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
+    const { request } = options;
+    // Only fetches for an incoming operation have a context; health checks go as the anonymous caller.
+    const caller = (options as { context?: CallerContext }).context?.caller ?? ANONYMOUS;
     const body = JSON.stringify({
       query: request.query,
       variables: request.variables,
@@ -49,7 +63,11 @@ export class PooledDataSource implements GraphQLDataSource {
       const response = await this.pool.request({
         path: this.path,
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json',
+          [INTERNAL_IDENTITY_HEADER]: this.signer.headerFor(identityOf(caller)),
+        },
         body,
       });
       statusCode = response.statusCode;
@@ -94,4 +112,15 @@ function reasonOf(error: unknown): string {
   // undici enforces the timeout through headersTimeout and bodyTimeout.
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') return `timed out`;
   return code ?? 'connection failed';
+}
+
+/** One Identity object per Caller, so the signer's per-identity cache is hit without rebuilding keys. */
+const identities = new WeakMap<Caller, { subject: string | null; scopes: string[] }>();
+function identityOf(caller: Caller): { subject: string | null; scopes: string[] } {
+  let identity = identities.get(caller);
+  if (!identity) {
+    identity = { subject: caller.subject, scopes: [...caller.scopes].sort() };
+    identities.set(caller, identity);
+  }
+  return identity;
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Kind, parse, type ConstArgumentNode, type DocumentNode } from 'graphql';
+import { Kind, parse, print, visit, type ConstArgumentNode, type DocumentNode } from 'graphql';
 
 export interface SupergraphSubgraph {
   /** The subgraph's name as composed (`@join__graph(name:)`). */
@@ -9,9 +9,19 @@ export interface SupergraphSubgraph {
 }
 
 export interface Supergraph {
+  /** The SDL as composed, security directives included (the authorization policy is read from it). */
   sdl: string;
+  /** The SDL handed to @apollo/gateway: the security features this gateway enforces itself are declared supported. */
+  executableSdl: string;
   subgraphs: SupergraphSubgraph[];
 }
+
+/**
+ * Security features this gateway enforces before planning (auth/authorization).
+ * @apollo/gateway refuses any `@link(for: SECURITY)` it does not know, which
+ * is the right default; for these it is told they are handled.
+ */
+export const ENFORCED_SECURITY_FEATURES = [/^https:\/\/specs\.apollo\.dev\/authenticated\/v0\.\d+$/, /^https:\/\/specs\.apollo\.dev\/requiresScopes\/v0\.\d+$/];
 
 export class SupergraphError extends Error {
   constructor(message: string) {
@@ -42,7 +52,24 @@ export function readSupergraph(path: string): Supergraph {
   if (subgraphs.length === 0) {
     throw new SupergraphError(`${path} is not a supergraph: it has no join__Graph enum (compose it with \`npm run compose\`)`);
   }
-  return { sdl, subgraphs };
+  return { sdl, executableSdl: withEnforcedSecurityFeatures(document, sdl), subgraphs };
+}
+
+/** Drops `for: SECURITY` from the links of ENFORCED_SECURITY_FEATURES; any other security feature still fails the load. */
+function withEnforcedSecurityFeatures(document: DocumentNode, sdl: string): string {
+  let changed = false;
+  const result = visit(document, {
+    Directive(node) {
+      if (node.name.value !== 'link') return undefined;
+      const url = stringArgument(node.arguments as readonly ConstArgumentNode[], 'url');
+      if (url === undefined || !ENFORCED_SECURITY_FEATURES.some((feature) => feature.test(url))) return undefined;
+      const args = node.arguments?.filter((arg) => !(arg.name.value === 'for' && arg.value.kind === Kind.ENUM && arg.value.value === 'SECURITY'));
+      if (args?.length === node.arguments?.length) return undefined;
+      changed = true;
+      return { ...node, arguments: args };
+    },
+  });
+  return changed ? print(result) : sdl;
 }
 
 function joinGraphs(document: DocumentNode): SupergraphSubgraph[] {
