@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Identity } from '../shared/gateway-auth';
 import type { InventoryLoaders } from './loaders';
 import type { Allocation, InventoryStore, Reservation, ReservationRequest, StockAdjustment } from './store';
 import { validateAdjustment, validateReservation, validateReservationId } from './validation';
@@ -6,6 +7,8 @@ import { validateAdjustment, validateReservation, validateReservationId } from '
 export interface InventoryContext {
   store: InventoryStore;
   loaders: InventoryLoaders;
+  /** The caller, as signed by the gateway (the gateway already applied @requiresScopes to mutations). */
+  identity: Identity;
 }
 
 /** Inventory's Product is its key; `stock` is resolved per field through the loader. */

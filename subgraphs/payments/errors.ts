@@ -10,6 +10,8 @@ export const PaymentsErrorCode = {
   IdempotencyKeyReused: 'IDEMPOTENCY_KEY_REUSED',
   CurrencyMismatch: 'CURRENCY_MISMATCH',
   RefundExceedsCaptured: 'REFUND_EXCEEDS_CAPTURED',
+  /** The caller may not do this for that customer (see ./access). */
+  Forbidden: 'FORBIDDEN',
   BadUserInput: BAD_USER_INPUT,
 } as const;
 export type PaymentsErrorCode = (typeof PaymentsErrorCode)[keyof typeof PaymentsErrorCode];
@@ -49,4 +51,18 @@ export function refundExceedsCaptured(paymentId: string, requested: Money, refun
     `Cannot refund ${requested.amount} ${requested.currency} of payment ${paymentId}: only ${refundable} ${requested.currency} of the captured amount is left to refund`,
     { paymentId, requested: requested.amount, refundable },
   );
+}
+
+/** authorizePayment for another customer without payments:read:all. */
+export function forbiddenCustomer(argument: string): DomainError<PaymentsErrorCode> {
+  return new DomainError(
+    PaymentsErrorCode.Forbidden,
+    `${argument} must be your own customer id: paying for another customer needs the payments:read:all scope`,
+    { argument },
+  );
+}
+
+/** Payment.customerId read by someone who may not see the payment (defence in depth: lookups already hide it). */
+export function forbiddenField(field: string): DomainError<PaymentsErrorCode> {
+  return new DomainError(PaymentsErrorCode.Forbidden, `${field} is readable by the payment's customer or with the payments:read:all scope`, { field });
 }

@@ -1,7 +1,10 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Identity } from '../shared/gateway-auth';
 import type { Money } from '../shared/money';
 import { decodeCursor, toConnection } from '../shared/pagination';
 import { validatePageSize } from '../shared/validation';
+import { canSeeAllPayments, canSeePayment, canSeePaymentsOf, listScope, visiblePayment } from './access';
+import { forbiddenCustomer, forbiddenField, paymentNotFound } from './errors';
 import type { PaymentLoaders } from './loaders';
 import { authorizationFingerprint, authorizationOutcome } from './rules';
 import type { Payment, PaymentStore } from './store';
@@ -10,22 +13,41 @@ import { validateAuthorization, validatePaymentAmount, type AuthorizePaymentInpu
 export interface PaymentsContext {
   store: PaymentStore;
   loaders: PaymentLoaders;
+  /** The caller, as signed by the gateway: decides which payments they see (./access). */
+  identity: Identity;
 }
 
 const CURSOR_KIND = 'payments';
+const EMPTY_PAGE = { nodes: [], hasNextPage: false, totalCount: 0 };
+
+/**
+ * Capture and refund act on payments the caller may see; anyone else's is
+ * PAYMENT_NOT_FOUND, as an unknown id is. A read:all caller needs no read
+ * first (the store answers PAYMENT_NOT_FOUND itself); others cost one read,
+ * safe before the atomic write because a payment's customer never changes.
+ */
+async function assertMayChange({ identity, loaders }: PaymentsContext, id: string): Promise<void> {
+  if (canSeeAllPayments(identity)) return;
+  if (visiblePayment(identity, await loaders.paymentById.load(id)) === null) throw paymentNotFound(id);
+}
 
 export const paymentsResolvers: GraphQLResolverMap<PaymentsContext> = {
   Query: {
-    payment: (_: unknown, { id }: { id: string }, { loaders }: PaymentsContext) => loaders.paymentById.load(id),
+    // Someone else's payment answers null without an error, exactly as an unknown id does.
+    payment: async (_: unknown, { id }: { id: string }, { loaders, identity }: PaymentsContext) =>
+      visiblePayment(identity, await loaders.paymentById.load(id)),
 
     payments: async (
       _: unknown,
       args: { customerId?: string | null; first: number; after?: string | null },
-      { store, loaders }: PaymentsContext,
+      { store, loaders, identity }: PaymentsContext,
     ) => {
       const first = validatePageSize(args.first);
       const afterSeq = args.after == null ? undefined : decodeCursor(CURSOR_KIND, args.after);
-      const page = await store.listPayments({ customerId: args.customerId ?? undefined, first, afterSeq });
+      // Without read:all: the caller's own payments; another customer's id is an empty page (see ./access).
+      const scope = listScope(identity, args.customerId ?? undefined);
+      if (scope === 'none') return toConnection(CURSOR_KIND, EMPTY_PAGE);
+      const page = await store.listPayments({ customerId: scope.customerId, first, afterSeq });
       for (const payment of page.nodes) loaders.paymentById.prime(payment.id, payment);
       return toConnection(CURSOR_KIND, page);
     },
@@ -35,9 +57,10 @@ export const paymentsResolvers: GraphQLResolverMap<PaymentsContext> = {
     authorizePayment: async (
       _: unknown,
       args: { input: AuthorizePaymentInput; idempotencyKey: string },
-      { store, loaders }: PaymentsContext,
+      { store, loaders, identity }: PaymentsContext,
     ) => {
       const { idempotencyKey, ...input } = validateAuthorization(args.input, args.idempotencyKey);
+      if (!canSeePaymentsOf(identity, input.customerId)) throw forbiddenCustomer('input.customerId');
       const { payment } = await store.authorize({
         idempotencyKey,
         fingerprint: authorizationFingerprint(input),
@@ -47,21 +70,33 @@ export const paymentsResolvers: GraphQLResolverMap<PaymentsContext> = {
       return payment;
     },
 
-    capturePayment: async (_: unknown, { id }: { id: string }, { store, loaders }: PaymentsContext) => {
+    capturePayment: async (_: unknown, { id }: { id: string }, context: PaymentsContext) => {
+      const { store, loaders } = context;
+      await assertMayChange(context, id);
       const payment = await store.capture(id);
       loaders.paymentById.clear(id).prime(id, payment);
       return payment;
     },
 
-    refundPayment: async (_: unknown, { id, amount }: { id: string; amount: Money }, { store, loaders }: PaymentsContext) => {
-      const payment = await store.refund(id, validatePaymentAmount(amount, 'amount'));
+    refundPayment: async (_: unknown, { id, amount }: { id: string; amount: Money }, context: PaymentsContext) => {
+      const { store, loaders } = context;
+      const valid = validatePaymentAmount(amount, 'amount');
+      await assertMayChange(context, id);
+      const payment = await store.refund(id, valid);
       loaders.paymentById.clear(id).prime(id, payment);
       return payment;
     },
   },
 
   Payment: {
-    __resolveReference: (reference: { id: string }, { loaders }: PaymentsContext) => loaders.paymentById.load(reference.id),
+    // References from other subgraphs follow the same rule: someone else's payment resolves to null.
+    __resolveReference: async (reference: { id: string }, { loaders, identity }: PaymentsContext) =>
+      visiblePayment(identity, await loaders.paymentById.load(reference.id)),
+    // Every way to a payment already hides other customers' ones; this check holds should a new one forget to.
+    customerId: (payment: Payment, _: unknown, { identity }: PaymentsContext) => {
+      if (!canSeePayment(identity, payment)) throw forbiddenField('Payment.customerId');
+      return payment.customerId;
+    },
     refundedAmount: (payment: Payment): Money => ({ amount: payment.refunded, currency: payment.amount.currency }),
     items: (payment: Payment) => payment.items.map(({ productId, quantity }) => ({ quantity, product: { id: productId } })),
   },

@@ -1,4 +1,5 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { Identity } from '../shared/gateway-auth';
 import type { Money } from '../shared/money';
 import { decodeCursor, toConnection } from '../shared/pagination';
 import { validatePageSize } from '../shared/validation';
@@ -9,6 +10,8 @@ import { validateNewProduct, validatePrice, type CreateProductInput } from './va
 export interface ProductsContext {
   store: ProductStore;
   loaders: ProductLoaders;
+  /** The caller, as signed by the gateway (the gateway already applied @requiresScopes to mutations). */
+  identity: Identity;
 }
 
 const CURSOR_KIND = 'products';

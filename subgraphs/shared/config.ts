@@ -1,3 +1,4 @@
+import { DEV_INTERNAL_SECRET, validateInternalSecret } from '../../lib/auth/internal-identity';
 import { LOG_LEVELS, type LogLevel } from '../../lib/logger';
 import { DEFAULT_SUBGRAPH_PORTS, type SubgraphName } from './ports';
 
@@ -13,6 +14,12 @@ export interface SubgraphConfig {
   logLevel: LogLevel;
   /** `NODE_ENV`; default `development`. `production` turns introspection off. */
   nodeEnv: string;
+  /**
+   * `INTERNAL_AUTH_SECRET`: the secret the gateway signs caller identities
+   * with (at least 32 characters). Unset: DEV_INTERNAL_SECRET in development;
+   * required in production, where the development secret is refused.
+   */
+  internalAuthSecret: string;
 }
 
 /** A bad environment variable: the message names it and the value it had. */
@@ -28,13 +35,38 @@ const invalid = (variable: string, expected: string, value: string) =>
 
 /** Reads and validates a subgraph's environment; the first bad value throws a ConfigError naming its variable. */
 export function readSubgraphConfig(name: SubgraphName, env: NodeJS.ProcessEnv): SubgraphConfig {
+  const nodeEnv = env.NODE_ENV === undefined || env.NODE_ENV === '' ? 'development' : env.NODE_ENV;
   return {
     port: readPort(env.PORT, DEFAULT_SUBGRAPH_PORTS[name]),
     host: readHost(env.HOST),
     redisUrl: readRedisUrl(env.REDIS_URL),
     logLevel: readLogLevel(env.LOG_LEVEL),
-    nodeEnv: env.NODE_ENV === undefined || env.NODE_ENV === '' ? 'development' : env.NODE_ENV,
+    nodeEnv,
+    internalAuthSecret: readInternalAuthSecret(env.INTERNAL_AUTH_SECRET, nodeEnv),
   };
+}
+
+/**
+ * The secret shared with the gateway, checked the way the subgraph service
+ * checks `SubgraphOptions.internalAuthSecret`. Messages never quote a secret.
+ */
+export function checkInternalAuthSecret(secret: string, nodeEnv: string): string {
+  const problem = validateInternalSecret(secret);
+  if (problem) throw new ConfigError(`Invalid configuration: INTERNAL_AUTH_SECRET ${problem}`);
+  if (nodeEnv === 'production' && secret === DEV_INTERNAL_SECRET) {
+    throw new ConfigError('Invalid configuration: INTERNAL_AUTH_SECRET must not be the development secret in production');
+  }
+  return secret;
+}
+
+function readInternalAuthSecret(value: string | undefined, nodeEnv: string): string {
+  if (value === undefined || value === '') {
+    if (nodeEnv === 'production') {
+      throw new ConfigError('Invalid configuration: INTERNAL_AUTH_SECRET must be set in production (the secret the gateway signs caller identities with, at least 32 characters)');
+    }
+    return DEV_INTERNAL_SECRET;
+  }
+  return checkInternalAuthSecret(value, nodeEnv);
 }
 
 function readPort(value: string | undefined, fallback: number): number {

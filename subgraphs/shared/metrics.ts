@@ -37,6 +37,10 @@ function formatLabels(labels: Record<string, string>): string {
 export class SubgraphMetrics {
   private readonly requests = new LabelledCounter('graphql_requests_total', 'GraphQL requests answered, by operation type and outcome.');
   private readonly errors = new LabelledCounter('graphql_errors_total', 'GraphQL errors in answers, by extensions.code.');
+  private readonly refused = new LabelledCounter(
+    'gateway_identity_refused_total',
+    'Requests answered 401 for lack of a valid gateway identity, by reason (missing, malformed, bad-signature, expired).',
+  );
 
   constructor(
     private readonly subgraph: SubgraphName,
@@ -48,13 +52,18 @@ export class SubgraphMetrics {
     for (const code of errorCodes) this.errors.inc({ subgraph: this.subgraph, code });
   }
 
+  /** A request refused before execution (see gateway-auth): bad-signature usually means the secrets differ. */
+  recordRefusedIdentity(reason: string): void {
+    this.refused.inc({ subgraph: this.subgraph, reason });
+  }
+
   render(): string {
     const roundTrips = [
       '# HELP store_round_trips_total Trips to the data store: one per call of the in-process store, one per network round trip to Redis.',
       '# TYPE store_round_trips_total counter',
       `store_round_trips_total${formatLabels({ subgraph: this.subgraph, store: this.store.kind })} ${this.store.stats.roundTrips}`,
     ].join('\n');
-    return `${[roundTrips, this.requests.render(), this.errors.render()].join('\n')}\n`;
+    return `${[roundTrips, this.requests.render(), this.errors.render(), this.refused.render()].join('\n')}\n`;
   }
 
   /** `/metrics` */

@@ -23,7 +23,8 @@ export async function runSubgraphProcess(
   const logger = createLogger(config.logLevel, { service: name });
   logUnhandledRejections(logger);
   try {
-    const subgraph = await start({ port: config.port, host: config.host, redisUrl: config.redisUrl, nodeEnv: config.nodeEnv, logger });
+    const { port, host, redisUrl, nodeEnv, internalAuthSecret } = config;
+    const subgraph = await start({ port, host, redisUrl, nodeEnv, internalAuthSecret, logger });
     onShutdownSignal(() => subgraph.close(), logger);
   } catch (error) {
     logger.error('start-up failed', { error });

@@ -6,10 +6,13 @@ import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disa
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
+import { DEV_INTERNAL_SECRET } from '../../lib/auth/internal-identity';
 import { createGraphQLHttpHandler, healthRoute, readinessRoute } from '../../lib/http/graphql-handler';
 import { startHttpServer, type RunningHttpServer } from '../../lib/http/server';
 import { createLogger, type LogLevel, type Logger } from '../../lib/logger';
 import { toApolloLogger } from '../../lib/apollo-logger';
+import { checkInternalAuthSecret } from './config';
+import { gatewayIdentityOf, type Identity } from './gateway-auth';
 import { SubgraphMetrics, useRequestMetrics } from './metrics';
 import type { SubgraphName } from './ports';
 import { closeRedis, connectRedis, describeRedisUrl } from './redis';
@@ -31,6 +34,12 @@ export interface SubgraphOptions {
   seed?: boolean;
   /** `production` turns introspection and field suggestions off. Default: `development`. */
   nodeEnv?: string;
+  /**
+   * The secret the gateway signs caller identities with (`INTERNAL_AUTH_SECRET`,
+   * at least 32 characters); `/graphql` answers only requests signed with it.
+   * Default: DEV_INTERNAL_SECRET, which is refused when `nodeEnv` is `production`.
+   */
+  internalAuthSecret?: string;
   /** Largest accepted request body. Default: 1 MiB. */
   maxBodyBytes?: number;
   /** How long close() lets in-flight requests finish. Default: 10 000 ms. */
@@ -58,8 +67,11 @@ export interface SubgraphDefinition<TStore extends SubgraphStore, TContext exten
   createRedisStore(redis: Redis): TStore;
   /** Runs before the first request: reference data always, the sample data when `seed`. */
   prepareStore(store: TStore, options: { seed: boolean; logger: Logger }): Promise<void>;
-  /** The per-request context: fresh dataloaders, so batches and caches never outlive a request. */
-  createContext(store: TStore): TContext;
+  /**
+   * The per-request context: fresh dataloaders, so batches and caches never
+   * outlive a request, and the caller's identity as verified from the gateway's signature.
+   */
+  createContext(store: TStore, identity: Identity): TContext;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -68,7 +80,7 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 /**
  * Starts one subgraph: its store (memory or Redis) with seed data, its
  * schema from `schemas/<name>.graphql`, Apollo Server, and the shared HTTP
- * adapter with `/graphql`, `/health`, `/ready` and `/metrics`.
+ * adapter with `/graphql` (gateway-signed requests only), `/health`, `/ready` and `/metrics`.
  */
 export async function startSubgraphService<TStore extends SubgraphStore, TContext extends BaseContext>(
   definition: SubgraphDefinition<TStore, TContext>,
@@ -78,6 +90,8 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
   const logger = options.logger ?? createLogger(options.logLevel ?? 'warn', { service: name });
   const nodeEnv = options.nodeEnv ?? 'development';
   const introspection = nodeEnv !== 'production';
+  // Checked before anything starts: a bad secret is a configuration error, not a half-started service.
+  const internalAuthSecret = checkInternalAuthSecret(options.internalAuthSecret ?? DEV_INTERNAL_SECRET, nodeEnv);
 
   const redis = options.redisUrl ? await connectRedis(options.redisUrl, logger) : undefined;
   const store = redis ? definition.createRedisStore(redis) : definition.createMemoryStore();
@@ -118,10 +132,12 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
     await server.start();
 
     let accepting = true;
+    const identityOf = gatewayIdentityOf(internalAuthSecret, { logger, onRefused: (reason) => metrics.recordRefusedIdentity(reason) });
     const handler = createGraphQLHttpHandler<TContext>({
       server,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
-      context: async () => definition.createContext(store),
+      // Only /graphql builds a context: /health, /ready and /metrics stay open to probes and scrapers.
+      context: async (req) => definition.createContext(store, identityOf(req)),
       routes: { '/health': healthRoute, '/ready': readinessRoute(() => accepting), '/metrics': metrics.route() },
       logger,
     });

@@ -1,17 +1,60 @@
-import { readSubgraphConfig } from '../../subgraphs/shared/config';
+import { DEV_INTERNAL_SECRET } from '../../lib/auth/internal-identity';
+import { ConfigError, readSubgraphConfig } from '../../subgraphs/shared/config';
+
+const SECRET = 'a-production-secret-of-at-least-32-characters';
 
 describe('subgraph configuration from the environment', () => {
   it.each([
     ['products', 4001],
     ['inventory', 4002],
     ['payments', 4003],
-  ] as const)('defaults %s to port %i on 0.0.0.0, the in-process store, info logs and development', (name, port) => {
-    expect(readSubgraphConfig(name, {})).toEqual({ port, host: '0.0.0.0', redisUrl: undefined, logLevel: 'info', nodeEnv: 'development' });
+  ] as const)('defaults %s to port %i on 0.0.0.0, the in-process store, info logs, development and the development secret', (name, port) => {
+    expect(readSubgraphConfig(name, {})).toEqual({
+      port,
+      host: '0.0.0.0',
+      redisUrl: undefined,
+      logLevel: 'info',
+      nodeEnv: 'development',
+      internalAuthSecret: DEV_INTERNAL_SECRET,
+    });
   });
 
-  it('reads PORT, HOST, REDIS_URL, LOG_LEVEL and NODE_ENV', () => {
-    const env = { PORT: '0', HOST: '127.0.0.1', REDIS_URL: 'redis://cache:6379/2', LOG_LEVEL: 'debug', NODE_ENV: 'production' };
-    expect(readSubgraphConfig('payments', env)).toEqual({ port: 0, host: '127.0.0.1', redisUrl: 'redis://cache:6379/2', logLevel: 'debug', nodeEnv: 'production' });
+  it('reads PORT, HOST, REDIS_URL, LOG_LEVEL, NODE_ENV and INTERNAL_AUTH_SECRET', () => {
+    const env = { PORT: '0', HOST: '127.0.0.1', REDIS_URL: 'redis://cache:6379/2', LOG_LEVEL: 'debug', NODE_ENV: 'production', INTERNAL_AUTH_SECRET: SECRET };
+    expect(readSubgraphConfig('payments', env)).toEqual({
+      port: 0,
+      host: '127.0.0.1',
+      redisUrl: 'redis://cache:6379/2',
+      logLevel: 'debug',
+      nodeEnv: 'production',
+      internalAuthSecret: SECRET,
+    });
+  });
+
+  it('requires INTERNAL_AUTH_SECRET in production, naming it', () => {
+    for (const env of [{ NODE_ENV: 'production' }, { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: '' }]) {
+      expect(() => readSubgraphConfig('payments', env)).toThrow(ConfigError);
+      expect(() => readSubgraphConfig('payments', env)).toThrow(/^Invalid configuration: INTERNAL_AUTH_SECRET must be set in production/);
+    }
+  });
+
+  it('refuses the development secret in production', () => {
+    expect(() => readSubgraphConfig('products', { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: DEV_INTERNAL_SECRET })).toThrow(
+      /^Invalid configuration: INTERNAL_AUTH_SECRET must not be the development secret in production$/,
+    );
+  });
+
+  it('rejects an INTERNAL_AUTH_SECRET shorter than 32 characters, in any environment, without quoting it', () => {
+    for (const NODE_ENV of ['development', 'production']) {
+      let message = '';
+      try {
+        readSubgraphConfig('inventory', { NODE_ENV, INTERNAL_AUTH_SECRET: 'hunter2-hunter2' });
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        message = (error as Error).message;
+      }
+      expect(message).toBe('Invalid configuration: INTERNAL_AUTH_SECRET must be at least 32 characters (got 15)');
+    }
   });
 
   it('treats empty variables as unset', () => {

@@ -1,4 +1,5 @@
 import Redis from 'ioredis';
+import { DEV_INTERNAL_SECRET, INTERNAL_IDENTITY_HEADER, signIdentity, type Identity } from '../../lib/auth/internal-identity';
 import { startSubgraph, type SubgraphStores } from '../../subgraphs';
 import type { SubgraphName } from '../../subgraphs/shared/ports';
 import type { RunningSubgraph, SubgraphOptions } from '../../subgraphs/shared/service';
@@ -66,21 +67,48 @@ export async function flushRedis(url: string): Promise<void> {
   }
 }
 
-/** POSTs an operation to a subgraph. */
-export function gql<TData = any>(subgraph: { url: string }, query: string, variables?: Record<string, unknown>): Promise<GraphQLAnswer<TData>> {
-  return postGraphQL<TData>(subgraph.url, query, variables);
+/** The caller every test is unless it says otherwise: may read all payments and make every change. */
+export const TEST_ADMIN: Identity = {
+  subject: 'test-admin',
+  scopes: ['payments:read:all', 'products:write', 'inventory:write', 'payments:write'],
+};
+
+/** A customer as the gateway would sign them: their own payments only. */
+export const customer = (subject: string): Identity => ({ subject, scopes: ['payments:write'] });
+
+export const ANONYMOUS: Identity = { subject: null, scopes: [] };
+
+/** Who a request to a subgraph comes from. */
+export interface CallOptions {
+  /** The identity the "gateway" signs; null sends no identity header. Default: TEST_ADMIN. */
+  as?: Identity | null;
+  /** Default: DEV_INTERNAL_SECRET, the secret in-process subgraphs use unless given another. */
+  secret?: string;
+  /** When it was signed and for how long (expired identities). */
+  nowMs?: number;
+  ttlMs?: number;
+}
+
+/** The headers the gateway would send for `options`: the signed identity, or none. */
+export function identityHeaders({ as = TEST_ADMIN, secret = DEV_INTERNAL_SECRET, nowMs, ttlMs }: CallOptions = {}): Record<string, string> {
+  return as === null ? {} : { [INTERNAL_IDENTITY_HEADER]: signIdentity(as, secret, { nowMs, ttlMs }) };
+}
+
+/** POSTs an operation to a subgraph as the gateway would: signed as TEST_ADMIN unless `options` say otherwise. */
+export function gql<TData = any>(subgraph: { url: string }, query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<GraphQLAnswer<TData>> {
+  return postGraphQL<TData>(subgraph.url, query, variables, identityHeaders(options));
 }
 
 /** The data of an answer that must have no errors (the errors are shown if it has). */
-export async function data<TData = any>(subgraph: { url: string }, query: string, variables?: Record<string, unknown>): Promise<TData> {
-  const answer = await gql<TData>(subgraph, query, variables);
+export async function data<TData = any>(subgraph: { url: string }, query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<TData> {
+  const answer = await gql<TData>(subgraph, query, variables, options);
   if (answer.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(answer.body.errors, null, 2)}`);
   return answer.body.data as TData;
 }
 
 /** The one error code of an answer that must fail with exactly one error. */
-export async function errorCode(subgraph: { url: string }, query: string, variables?: Record<string, unknown>): Promise<string> {
-  const answer = await gql(subgraph, query, variables);
+export async function errorCode(subgraph: { url: string }, query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<string> {
+  const answer = await gql(subgraph, query, variables, options);
   expect(answer.body.errors).toHaveLength(1);
   return answer.body.errors![0].extensions?.code;
 }

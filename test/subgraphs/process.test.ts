@@ -1,21 +1,20 @@
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES } from '../../subgraphs/shared/ports';
+import { postGraphQL } from '../support/http';
 import { freePort } from '../support/ports';
 import { runCompiled, waitForOk } from '../support/process';
 import { startRedis } from '../support/redis';
+import { identityHeaders } from './harness';
 
 /** The compiled entry points as `npm start` and docker-compose run them (needs `npm run build`). */
 describe('subgraph processes', () => {
-  it.each(SUBGRAPH_NAMES)('%s serves /health and GraphQL on PORT and exits 0 on SIGTERM', async (name) => {
+  it.each(SUBGRAPH_NAMES)('%s serves /health and gateway-signed GraphQL on PORT (the development secret by default) and exits 0 on SIGTERM', async (name) => {
     const port = await freePort();
     const proc = runCompiled(`subgraphs/${name}/main.js`, [], { PORT: String(port), HOST: '127.0.0.1' });
     try {
       await waitForOk(`http://127.0.0.1:${port}/health`, proc);
-      const res = await fetch(`http://127.0.0.1:${port}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ query: '{ _service { sdl } }' }),
-      });
-      expect(((await res.json()) as any).data._service.sdl).toContain('@key');
+      const url = `http://127.0.0.1:${port}/graphql`;
+      expect((await postGraphQL(url, '{ _service { sdl } }', undefined, identityHeaders())).body.data?._service.sdl).toContain('@key');
+      expect((await postGraphQL(url, '{ _service { sdl } }')).status).toBe(401);
     } finally {
       expect(await proc.stop()).toBe(0);
     }
@@ -34,10 +33,33 @@ describe('subgraph processes', () => {
     }
   });
 
+  it('verifies identities with INTERNAL_AUTH_SECRET in production and refuses ones signed with another secret', async () => {
+    const secret = 'a-production-secret-of-at-least-32-characters';
+    const port = await freePort();
+    const proc = runCompiled('subgraphs/products/main.js', [], { PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', INTERNAL_AUTH_SECRET: secret });
+    try {
+      await waitForOk(`http://127.0.0.1:${port}/health`, proc);
+      const url = `http://127.0.0.1:${port}/graphql`;
+      expect((await postGraphQL(url, '{ product(id: "p-0001") { id } }', undefined, identityHeaders({ secret }))).body.data).toEqual({ product: { id: 'p-0001' } });
+      const devSigned = await postGraphQL(url, '{ product(id: "p-0001") { id } }', undefined, identityHeaders());
+      expect(devSigned.status).toBe(401);
+      expect(devSigned.body.errors?.[0].extensions?.code).toBe('UNAUTHENTICATED');
+    } finally {
+      expect(await proc.stop()).toBe(0);
+    }
+  });
+
+  it.each(SUBGRAPH_NAMES)('%s refuses to start in production without INTERNAL_AUTH_SECRET, naming it, exit code 1', async (name) => {
+    const proc = runCompiled(`subgraphs/${name}/main.js`, [], { PORT: '0', NODE_ENV: 'production' });
+    expect(await proc.exited).toBe(1);
+    expect(proc.output()).toContain(`${name}: Invalid configuration: INTERNAL_AUTH_SECRET must be set in production`);
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['LOG_LEVEL', 'loud'],
     ['REDIS_URL', 'http://cache:6379'],
+    ['INTERNAL_AUTH_SECRET', 'too-short'],
   ])('refuses to start with %s=%s, naming the variable, exit code 1', async (variable, value) => {
     const proc = runCompiled('subgraphs/products/main.js', [], { PORT: '0', [variable]: value });
     expect(await proc.exited).toBe(1);

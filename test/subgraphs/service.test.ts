@@ -1,10 +1,12 @@
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
+import { DEV_INTERNAL_SECRET, INTERNAL_IDENTITY_HEADER, signIdentity } from '../../lib/auth/internal-identity';
 import { startProductsSubgraph, startSubgraph } from '../../subgraphs';
+import { SEED_PAYMENT_COUNT } from '../../subgraphs/payments/seed';
 import { SUBGRAPH_NAMES } from '../../subgraphs/shared/ports';
-import { getGraphQL } from '../support/http';
+import { getGraphQL, postRaw } from '../support/http';
 import { freePort } from '../support/ports';
-import { data, gql, useSubgraphHarness } from './harness';
+import { TEST_ADMIN, data, gql, identityHeaders, useSubgraphHarness } from './harness';
 
 const QUERY_OF = { products: '{ product(id: "p-0001") { id } }', inventory: '{ warehouses { id } }', payments: '{ payment(id: "pay-0001") { id } }' };
 
@@ -41,7 +43,7 @@ describe('every subgraph service', () => {
 
   it('serves queries over GET with a CSRF-safe header', async () => {
     const subgraph = await harness.start('inventory', 'memory');
-    const answer = await getGraphQL(subgraph.url, { query: '{ warehouses { id } }' }, { 'apollo-require-preflight': 'true' });
+    const answer = await getGraphQL(subgraph.url, { query: '{ warehouses { id } }' }, { 'apollo-require-preflight': 'true', ...identityHeaders() });
     expect(answer.status).toBe(200);
     expect(answer.body.data?.warehouses).toHaveLength(3);
   });
@@ -59,12 +61,13 @@ describe('every subgraph service', () => {
   });
 
   it('refuses introspection and field suggestions in production but still answers _service for composition', async () => {
-    const subgraph = await harness.start('products', 'memory', { nodeEnv: 'production' });
-    const introspection = await gql(subgraph, '{ __schema { queryType { name } } }');
+    const secret = 'a-production-secret-of-at-least-32-characters';
+    const subgraph = await harness.start('products', 'memory', { nodeEnv: 'production', internalAuthSecret: secret });
+    const introspection = await gql(subgraph, '{ __schema { queryType { name } } }', undefined, { secret });
     expect(introspection.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    const typo = await gql(subgraph, '{ prodcts { totalCount } }');
+    const typo = await gql(subgraph, '{ prodcts { totalCount } }', undefined, { secret });
     expect(typo.body.errors?.[0].message).not.toMatch(/Did you mean/);
-    expect((await data(subgraph, '{ _service { sdl } }'))._service.sdl).toContain('type Product');
+    expect((await data(subgraph, '{ _service { sdl } }', undefined, { secret }))._service.sdl).toContain('type Product');
   });
 
   it('answers with SDL that composes with the other two subgraphs into a supergraph', async () => {
@@ -103,6 +106,107 @@ describe('every subgraph service', () => {
   it('fails to start with an unreachable REDIS_URL, naming REDIS_URL, and leaves nothing running', async () => {
     const port = await freePort();
     await expect(startProductsSubgraph({ redisUrl: `redis://127.0.0.1:${port}`, logLevel: 'silent' })).rejects.toThrow(/Cannot connect to Redis at redis:\/\/127\.0\.0\.1:\d+ \(REDIS_URL\): connect ECONNREFUSED/);
+  });
+});
+
+describe('a subgraph trusts only the gateway', () => {
+  const harness = useSubgraphHarness();
+  const AUTHORIZE = `mutation { authorizePayment(input: { orderId: "o-1", customerId: "c-001", amount: { amount: 100, currency: "USD" }, items: [{ productId: "p-0001", quantity: 1 }] }, idempotencyKey: "direct") { id } }`;
+  const paymentCount = async (payments: { url: string }) => (await data(payments, '{ payments(first: 1) { totalCount } }')).payments.totalCount;
+  const metricsOf = async (subgraph: { url: string }) => (await fetch(subgraph.url.replace(/\/graphql$/, '/metrics'))).text();
+
+  function expectRefused(answer: { status: number; body: { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } }) {
+    expect(answer.status).toBe(401);
+    // One answer for every failed check: which one failed is for our logs, not for the caller.
+    expect(answer.body).toEqual({ errors: [{ message: 'This subgraph only answers requests from the gateway', extensions: { code: 'UNAUTHENTICATED' } }] });
+  }
+
+  it.each(SUBGRAPH_NAMES)('%s answers a direct call without the identity header with 401 UNAUTHENTICATED and executes nothing', async (name) => {
+    const subgraph = await harness.start(name, 'memory');
+    const trips = subgraph.store.stats.roundTrips;
+    expectRefused(await gql(subgraph, QUERY_OF[name], undefined, { as: null }));
+    expect(subgraph.store.stats.roundTrips).toBe(trips);
+    expect(await metricsOf(subgraph)).not.toContain('graphql_requests_total{');
+  });
+
+  it('runs no mutation for a direct call: authorizePayment without the header creates no payment', async () => {
+    const payments = await harness.start('payments', 'memory');
+    expectRefused(await gql(payments, AUTHORIZE, undefined, { as: null }));
+    expect(await paymentCount(payments)).toBe(SEED_PAYMENT_COUNT);
+  });
+
+  it('refuses before reading the body: a direct call with an oversized body is 401, not 413', async () => {
+    const subgraph = await harness.start('products', 'memory', { maxBodyBytes: 1024 });
+    expectRefused(await postRaw(subgraph.url, JSON.stringify({ query: `{ products(first: 1) { totalCount } } # ${'x'.repeat(4096)}` }), { 'content-type': 'application/json' }));
+  });
+
+  it('refuses a GET without the identity header too', async () => {
+    const subgraph = await harness.start('inventory', 'memory');
+    expectRefused(await getGraphQL(subgraph.url, { query: '{ warehouses { id } }' }, { 'apollo-require-preflight': 'true' }));
+  });
+
+  it('refuses an identity signed with another secret (401) and runs nothing', async () => {
+    const payments = await harness.start('payments', 'memory');
+    expectRefused(await gql(payments, AUTHORIZE, undefined, { secret: 'someone-else-s-secret-of-at-least-32-chars' }));
+    expect(await paymentCount(payments)).toBe(SEED_PAYMENT_COUNT);
+  });
+
+  it('refuses an identity whose payload was changed after signing (401)', async () => {
+    const payments = await harness.start('payments', 'memory');
+    const [, signature] = signIdentity({ subject: 'c-001', scopes: [] }, DEV_INTERNAL_SECRET).split('.');
+    const forged = Buffer.from(JSON.stringify({ sub: 'c-001', scp: ['payments:read:all'], exp: Date.now() + 60_000 })).toString('base64url');
+    const answer = await postRaw(payments.url, JSON.stringify({ query: '{ payment(id: "pay-0001") { id } }' }), {
+      'content-type': 'application/json',
+      [INTERNAL_IDENTITY_HEADER]: `${forged}.${signature}`,
+    });
+    expectRefused(answer);
+  });
+
+  it('refuses an expired identity (401)', async () => {
+    const payments = await harness.start('payments', 'memory');
+    expectRefused(await gql(payments, '{ payment(id: "pay-0001") { id } }', undefined, { nowMs: Date.now() - 120_000, ttlMs: 60_000 }));
+  });
+
+  it.each([
+    ['not our format', 'Bearer eyJhbGciOi'],
+    ['longer than 8 KiB', `${'a'.repeat(9000)}.${'b'.repeat(43)}`],
+  ])('refuses an identity header that is %s (401)', async (_case, header) => {
+    const products = await harness.start('products', 'memory');
+    expectRefused(await postRaw(products.url, JSON.stringify({ query: '{ product(id: "p-0001") { id } }' }), { 'content-type': 'application/json', [INTERNAL_IDENTITY_HEADER]: header }));
+  });
+
+  it('keeps /health, /ready and /metrics open, and counts refusals on /metrics by reason', async () => {
+    const products = await harness.start('products', 'memory');
+    await gql(products, '{ product(id: "p-0001") { id } }', undefined, { as: null });
+    await gql(products, '{ product(id: "p-0001") { id } }', undefined, { secret: 'someone-else-s-secret-of-at-least-32-chars' });
+    await gql(products, '{ product(id: "p-0001") { id } }', undefined, { secret: 'someone-else-s-secret-of-at-least-32-chars' });
+    const base = products.url.replace(/\/graphql$/, '');
+    expect((await fetch(`${base}/health`)).status).toBe(200);
+    expect((await fetch(`${base}/ready`)).status).toBe(200);
+    const metrics = await fetch(`${base}/metrics`);
+    expect(metrics.status).toBe(200);
+    const text = await metrics.text();
+    expect(text).toContain('gateway_identity_refused_total{subgraph="products",reason="missing"} 1');
+    expect(text).toContain('gateway_identity_refused_total{subgraph="products",reason="bad-signature"} 2');
+  });
+
+  it('verifies with its own internalAuthSecret when given one, refusing the development secret', async () => {
+    const secret = 'a-deployment-secret-of-at-least-32-characters';
+    const products = await harness.start('products', 'memory', { internalAuthSecret: secret });
+    expect(await data(products, '{ product(id: "p-0001") { id } }', undefined, { secret })).toEqual({ product: { id: 'p-0001' } });
+    expectRefused(await gql(products, '{ product(id: "p-0001") { id } }', undefined, { secret: DEV_INTERNAL_SECRET, as: TEST_ADMIN }));
+  });
+
+  it('fails to start in production on the development secret, naming INTERNAL_AUTH_SECRET', async () => {
+    await expect(startProductsSubgraph({ nodeEnv: 'production', logLevel: 'silent' })).rejects.toThrow(
+      'Invalid configuration: INTERNAL_AUTH_SECRET must not be the development secret in production',
+    );
+  });
+
+  it('fails to start with a secret shorter than 32 characters, naming INTERNAL_AUTH_SECRET', async () => {
+    await expect(startProductsSubgraph({ internalAuthSecret: 'short', logLevel: 'silent' })).rejects.toThrow(
+      'Invalid configuration: INTERNAL_AUTH_SECRET must be at least 32 characters (got 5)',
+    );
   });
 });
 
