@@ -15,7 +15,7 @@ import { join, relative, resolve } from 'node:path';
 import { ROOT, ServiceGroup, describeExit } from '../scripts/start';
 import { graphqlClient, runInterleaved, type ScenarioRun } from './lib/interleave';
 import { OptionsError, parseOptions, usage, wantsHelp, type BenchOptions } from './lib/options';
-import { formatTable, machineFacts, summarize, type ScenarioReport } from './lib/report';
+import { formatScenarioRatios, formatTable, machineFacts, summarize, type ScenarioReport } from './lib/report';
 import { startSubgraphs } from './lib/stack';
 import { SCENARIOS } from './scenarios';
 import { BASELINE, TARGETS, type StartedTarget } from './targets';
@@ -113,6 +113,7 @@ async function main(): Promise<number> {
 
     const reports: ScenarioReport[] = runs.map(({ scenario, run }) => summarize(scenario, run, BASELINE));
     console.log(formatTable(reports, BASELINE));
+    for (const line of formatScenarioRatios(reports, SCENARIO_RATIOS)) console.log(line);
     const file = writeResults(options, machine, reports, runs);
     console.log(`\nResults written to ${relative(process.cwd(), file) || file}`);
     return reports.every((r) => r.valid) ? 0 : 1;
@@ -120,6 +121,11 @@ async function main(): Promise<number> {
     if (!stopping) await cleanUp();
   }
 }
+
+/** Same-run comparisons between scenarios, printed under the table. */
+const SCENARIO_RATIOS = [
+  { label: 'Authentication cost (valid token on every request vs anonymous)', target: 'ours', measured: 'products-list-50-token', reference: 'products-list-50' },
+];
 
 /** Set on Ctrl-C: the signal handler stops everything and exits; failures it causes are not reported. */
 let interrupted = false;

@@ -1,19 +1,23 @@
 /**
  * The baseline of `npm run bench`: stock Apollo Gateway as its documentation
  * shows it, every option left at its default (including the gateway's own
- * fetcher for subgraph requests).
+ * fetcher for subgraph requests), plus the one header our subgraphs require
+ * (a signed caller identity) and the supergraph with its security features
+ * marked as handled (stock Apollo Gateway refuses to load it otherwise).
  *
  *   node dist/bench/stock-gateway.js --supergraph <file> --port <n> [--pooled-fetcher]
  *
  * `--pooled-fetcher` swaps in only our keep-alive PooledDataSource, so the
  * benchmark can tell how much of the difference is the subgraph fetcher.
  */
-import { readFileSync } from 'node:fs';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, RemoteGraphQLDataSource } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { GatewayConfigSchema } from '../gateway/src/config/schema';
 import { PooledDataSource } from '../gateway/src/federation/pooled-data-source';
+import { readSupergraph } from '../gateway/src/federation/supergraph';
+import { INTERNAL_IDENTITY_HEADER, IdentitySigner } from '../lib/auth/internal-identity';
+import { BENCH_CALLER } from './lib/auth';
 
 function flag(name: string): string {
   const index = process.argv.indexOf(name);
@@ -26,21 +30,43 @@ function flag(name: string): string {
 }
 
 async function main(): Promise<void> {
-  const supergraphSdl = readFileSync(flag('--supergraph'), 'utf8');
+  // Stock Apollo Gateway refuses a supergraph with `@link(for: SECURITY)`
+  // features it does not enforce, so it gets the copy ours plans with.
+  const supergraphSdl = readSupergraph(flag('--supergraph')).executableSdl;
   const port = Number(flag('--port'));
   const pooled = process.argv.includes('--pooled-fetcher');
+  // Our subgraphs answer only requests carrying a signed caller identity; the
+  // stock gateway cannot verify tokens, so it always presents the benchmark's caller.
+  const secret = process.env.INTERNAL_AUTH_SECRET;
+  if (!secret) throw new Error('stock-gateway: INTERNAL_AUTH_SECRET is required (the subgraphs check the identity it signs)');
+  const signer = new IdentitySigner(secret);
+  const caller = { authenticated: true, subject: BENCH_CALLER.subject, scopes: new Set<string>(BENCH_CALLER.scopes), expiresAt: null };
   // Our gateway's defaults, so this variant differs from ours only above the fetcher.
   const { subgraphRequests } = GatewayConfigSchema.parse({ supergraph: { path: '-' } });
   const gateway = new ApolloGateway({
     supergraphSdl,
-    ...(pooled && {
-      buildService: ({ name, url }) =>
-        new PooledDataSource({ name, url: url!, timeoutMs: subgraphRequests.timeoutMs, connections: subgraphRequests.maxConnectionsPerSubgraph }),
-    }),
+    buildService: ({ name, url }) =>
+      pooled
+        ? new PooledDataSource({ name, url: url!, timeoutMs: subgraphRequests.timeoutMs, connections: subgraphRequests.maxConnectionsPerSubgraph, signer })
+        : new SigningDataSource({ url }, signer),
   });
   const server = new ApolloServer({ gateway });
-  const { url } = await startStandaloneServer(server, { listen: { port } });
+  const { url } = await startStandaloneServer(server, { listen: { port }, context: async () => ({ caller }) });
   console.log(`stock gateway ready at ${url}`);
+}
+
+/** The stock fetcher plus the one header our subgraphs require. */
+class SigningDataSource extends RemoteGraphQLDataSource {
+  constructor(
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource>[0],
+    private readonly signer: IdentitySigner,
+  ) {
+    super(config);
+  }
+
+  override willSendRequest({ request }: Parameters<NonNullable<RemoteGraphQLDataSource['willSendRequest']>>[0]): void {
+    request.http?.headers.set(INTERNAL_IDENTITY_HEADER, this.signer.headerFor(BENCH_CALLER));
+  }
 }
 
 main().catch((error) => {

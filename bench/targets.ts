@@ -5,6 +5,7 @@
  * usually `gatewayProcess({ ...ours, name, env })` with its own settings.
  */
 import type { ServiceGroup } from '../scripts/start';
+import { BENCH_INTERNAL_SECRET, BENCH_JWT_SECRET } from './lib/auth';
 import { benchEnv, freePort } from './lib/stack';
 
 export interface TargetContext {
@@ -65,6 +66,7 @@ const ours = {
   description: 'our gateway (dist/gateway/src/main.js), default configuration',
   entry: 'dist/gateway/src/main.js',
   args: (port: number, supergraphPath: string) => ['--supergraph', supergraphPath, '--port', String(port), '--host', '127.0.0.1'],
+  env: { INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET, JWT_SECRET: BENCH_JWT_SECRET },
   readyPath: '/ready',
 };
 
@@ -73,6 +75,7 @@ const stock = {
   description: 'stock @apollo/gateway + @apollo/server startStandaloneServer, defaults (bench/stock-gateway.ts)',
   entry: 'dist/bench/stock-gateway.js',
   args: (port: number, supergraphPath: string) => ['--supergraph', supergraphPath, '--port', String(port)],
+  env: { INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET },
   // Apollo Server has no health route; a CSRF-safe GET of `{ __typename }` answers 200 once it serves.
   readyPath: '/graphql?query=%7B__typename%7D',
   readyHeaders: { 'apollo-require-preflight': 'true' },

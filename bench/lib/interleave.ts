@@ -1,4 +1,4 @@
-import { measure, type GraphQLRequestBody, type LoadOptions, type RunResult } from './load';
+import { measure, type BenchRequest, type GraphQLRequestBody, type LoadOptions, type RunResult } from './load';
 
 /** Posts one GraphQL request and returns `data`; throws on HTTP or GraphQL errors. */
 export type GraphQLClient = (request: GraphQLRequestBody) => Promise<Record<string, unknown>>;
@@ -7,7 +7,7 @@ export interface Scenario {
   name: string;
   description: string;
   /** The request every run sends; may look up seeded ids through `client` first. */
-  request(client: GraphQLClient): Promise<GraphQLRequestBody>;
+  request(client: GraphQLClient): Promise<BenchRequest>;
 }
 
 export interface InterleaveOptions extends LoadOptions {
@@ -22,17 +22,17 @@ export interface TargetSeries {
 }
 
 export interface ScenarioRun {
-  request: GraphQLRequestBody;
+  request: BenchRequest;
   series: TargetSeries[];
   /** Why the comparison cannot be trusted (errors, differing answers); empty when it can. */
   problems: string[];
 }
 
-export function graphqlClient(url: string): GraphQLClient {
+export function graphqlClient(url: string, headers: Record<string, string> = {}): GraphQLClient {
   return async (request) => {
     const res = await fetch(url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...headers },
       body: JSON.stringify(request),
       signal: AbortSignal.timeout(10_000),
     });
@@ -59,7 +59,7 @@ export function graphqlClient(url: string): GraphQLClient {
  */
 export async function runInterleaved(
   targets: Array<{ name: string; url: string }>,
-  request: GraphQLRequestBody,
+  request: BenchRequest,
   options: InterleaveOptions,
   log: (line: string) => void,
 ): Promise<ScenarioRun> {
@@ -67,7 +67,7 @@ export async function runInterleaved(
   const answers = new Map<string, string>();
   for (const target of targets) {
     try {
-      answers.set(target.name, canonicalJson(await graphqlClient(target.url)(request)));
+      answers.set(target.name, canonicalJson(await graphqlClient(target.url, request.headers)(request.body)));
     } catch (error) {
       problems.push(`${target.name}: probe request failed: ${(error as Error).message}`);
     }

@@ -6,6 +6,12 @@ export interface GraphQLRequestBody {
   variables?: Record<string, unknown>;
 }
 
+/** A request and the headers it goes with (an Authorization header, say). */
+export interface BenchRequest {
+  body: GraphQLRequestBody;
+  headers?: Record<string, string>;
+}
+
 export interface LoadOptions {
   connections: number;
   durationSec: number;
@@ -43,13 +49,13 @@ function isGraphQLSuccess(body: string): boolean {
 }
 
 /** Loads `url` with the same POST for `durationSec` over `connections` keep-alive connections. */
-export async function measure(url: string, request: GraphQLRequestBody, options: LoadOptions): Promise<RunResult> {
+export async function measure(url: string, request: BenchRequest, options: LoadOptions): Promise<RunResult> {
   let firstBadBody: string | undefined;
   const result = await autocannon({
     url,
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(request),
+    headers: { 'content-type': 'application/json', ...request.headers },
+    body: JSON.stringify(request.body),
     connections: options.connections,
     duration: options.durationSec,
     verifyBody: (raw) => {

@@ -105,3 +105,18 @@ export function formatTable(reports: ScenarioReport[], baseline: string): string
     ...(problems.length > 0 ? ['', 'Invalid runs (their numbers are not a comparison):', ...problems] : []),
   ].join('\n');
 }
+
+/**
+ * Ratios between two scenarios of the same run for one target, e.g. the cost
+ * of authentication: `products-list-50-token` against `products-list-50` for
+ * `ours`. Lines only for pairs that both ran.
+ */
+export function formatScenarioRatios(reports: ScenarioReport[], pairs: ReadonlyArray<{ label: string; target: string; measured: string; reference: string }>): string[] {
+  const rpsOf = (scenario: string, target: string) => reports.find((r) => r.scenario === scenario)?.summaries.find((s) => s.target === target)?.rps;
+  return pairs.flatMap(({ label, target, measured, reference }) => {
+    const a = rpsOf(measured, target);
+    const b = rpsOf(reference, target);
+    if (a === undefined || b === undefined) return [];
+    return [`${label}: ${target} ${measured} ${a.toFixed(0)} RPS / ${reference} ${b.toFixed(0)} RPS = ${(a / b).toFixed(2)}x`];
+  });
+}
