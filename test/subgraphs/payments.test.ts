@@ -1,6 +1,7 @@
+import { paymentsResolvers, type PaymentsContext } from '../../subgraphs/payments/resolvers';
 import { DECLINE_ABOVE_MINOR_UNITS } from '../../subgraphs/payments/rules';
 import { SEED_PAYMENT_COUNT, generateSeedPayments } from '../../subgraphs/payments/seed';
-import { STORE_KINDS, data, errorCode, gql, outcomes, roundTripsOf, useSubgraphHarness } from './harness';
+import { ANONYMOUS, STORE_KINDS, TEST_ADMIN, customer, data, errorCode, gql, outcomes, roundTripsOf, useSubgraphHarness } from './harness';
 
 const PAYMENT_FIELDS = 'id orderId customerId status createdAt amount { amount currency } refundedAmount { amount currency } items { quantity product { id } }';
 const PAGE = `query($customerId: ID, $first: Int, $after: String) {
@@ -11,6 +12,12 @@ const CAPTURE = 'mutation($id: ID!) { capturePayment(id: $id) { id status } }';
 const REFUND = 'mutation($id: ID!, $amount: MoneyInput!) { refundPayment(id: $id, amount: $amount) { id status amount { amount } refundedAmount { amount currency } } }';
 
 const SEED = generateSeedPayments();
+const ENTITIES = 'query($r: [_Any!]!) { _entities(representations: $r) { ... on Payment { id customerId status } } }';
+/** A customer with several seed payments, one of theirs, and one of someone else's. */
+const OWNER = 'c-007';
+const OWNERS = SEED.filter((p) => p.customerId === OWNER);
+const THEIRS = OWNERS[0];
+const OTHERS = SEED.find((p) => p.customerId !== OWNER)!;
 const order = {
   orderId: 'order-42',
   customerId: 'c-001',
@@ -249,6 +256,108 @@ describe.each(STORE_KINDS)('payments subgraph on the %s store', (kind) => {
     });
   });
 
+  describe('who sees which payment (the identity the gateway signed decides)', () => {
+    const byId = (id: string) => `{ payment(id: "${id}") { id customerId status } }`;
+    const owner = customer(OWNER);
+    const READ_ALL = { subject: 'support-agent', scopes: ['payments:read:all'] };
+
+    it('shows a customer their own payment by id', async () => {
+      const payments = await start();
+      expect(await data(payments, byId(THEIRS.id), undefined, { as: owner })).toEqual({ payment: { id: THEIRS.id, customerId: OWNER, status: THEIRS.status } });
+    });
+
+    it("answers someone else's payment by id exactly as an unknown id: null, no error", async () => {
+      const payments = await start();
+      const theirs = await gql(payments, byId(OTHERS.id), undefined, { as: owner });
+      const unknown = await gql(payments, byId('pay-9999'), undefined, { as: owner });
+      expect(theirs.body).toEqual({ data: { payment: null } });
+      expect(theirs.body).toEqual(unknown.body);
+    });
+
+    it('lists only the caller\'s own payments, newest first, with or without their customerId', async () => {
+      const payments = await start();
+      const expected = OWNERS.map((p) => p.id).reverse();
+      for (const customerId of [undefined, OWNER]) {
+        const page1 = (await data(payments, PAGE, { customerId, first: 2 }, { as: owner })).payments;
+        const page2 = (await data(payments, PAGE, { customerId, first: 100, after: page1.pageInfo.endCursor }, { as: owner })).payments;
+        expect(page1.totalCount).toBe(OWNERS.length);
+        expect([...page1.nodes, ...page2.nodes].map((p: { id: string }) => p.id)).toEqual(expected);
+      }
+    });
+
+    it("answers another customer's list with an empty page, as for a customer without payments", async () => {
+      const payments = await start();
+      expect((await data(payments, PAGE, { customerId: OTHERS.customerId, first: 10 }, { as: owner })).payments).toEqual({
+        totalCount: 0,
+        nodes: [],
+        pageInfo: { hasNextPage: false, endCursor: null },
+      });
+    });
+
+    it("resolves entity references to someone else's payments as null, like unknown ones", async () => {
+      const payments = await start();
+      const { _entities } = await data(payments, ENTITIES, { r: [THEIRS, OTHERS, { id: 'pay-9999' }].map(({ id }) => ({ __typename: 'Payment', id })) }, { as: owner });
+      expect(_entities).toEqual([{ id: THEIRS.id, customerId: OWNER, status: THEIRS.status }, null, null]);
+    });
+
+    it('shows every payment to a caller with payments:read:all: by id, in lists and through references', async () => {
+      const payments = await start();
+      expect((await data(payments, byId(OTHERS.id), undefined, { as: READ_ALL })).payment.customerId).toBe(OTHERS.customerId);
+      expect((await data(payments, PAGE, { first: 1 }, { as: READ_ALL })).payments.totalCount).toBe(SEED_PAYMENT_COUNT);
+      expect((await data(payments, PAGE, { customerId: OWNER, first: 1 }, { as: READ_ALL })).payments.totalCount).toBe(OWNERS.length);
+      const { _entities } = await data(payments, ENTITIES, { r: [{ __typename: 'Payment', id: THEIRS.id }, { __typename: 'Payment', id: OTHERS.id }] }, { as: READ_ALL });
+      expect(_entities.map((e: { id: string }) => e.id)).toEqual([THEIRS.id, OTHERS.id]);
+    });
+
+    it('shows an anonymous caller no payment, even with payments:read:all in its scopes', async () => {
+      const payments = await start();
+      for (const as of [ANONYMOUS, { subject: null, scopes: ['payments:read:all'] }]) {
+        expect(await data(payments, byId(THEIRS.id), undefined, { as })).toEqual({ payment: null });
+        expect((await data(payments, PAGE, { first: 10 }, { as })).payments).toMatchObject({ totalCount: 0, nodes: [] });
+        expect((await data(payments, PAGE, { customerId: OWNER, first: 10 }, { as })).payments.totalCount).toBe(0);
+        expect((await data(payments, ENTITIES, { r: [{ __typename: 'Payment', id: THEIRS.id }] }, { as }))._entities).toEqual([null]);
+      }
+    });
+
+    it('lets a customer authorize a payment for themselves', async () => {
+      const payments = await start();
+      const payment = await data(payments, AUTHORIZE, { input: { ...order, customerId: OWNER }, key: 'mine' }, { as: owner });
+      expect(payment.authorizePayment).toMatchObject({ customerId: OWNER, status: 'AUTHORIZED' });
+    });
+
+    it('rejects authorizing a payment for another customer with FORBIDDEN, creating nothing', async () => {
+      const payments = await start();
+      for (const as of [owner, ANONYMOUS]) {
+        const answer = await gql(payments, AUTHORIZE, { input: { ...order, customerId: 'c-001' }, key: 'not-mine' }, { as });
+        expect(answer.body.errors?.[0].extensions).toMatchObject({ code: 'FORBIDDEN', argument: 'input.customerId' });
+        expect(answer.body.data).toBeNull();
+      }
+      expect(await totalCount(payments)).toBe(SEED_PAYMENT_COUNT);
+    });
+
+    it('lets a customer capture and refund their own payment', async () => {
+      const payments = await start();
+      const { id } = (await data(payments, AUTHORIZE, { input: { ...order, customerId: OWNER }, key: 'mine' }, { as: owner })).authorizePayment;
+      expect((await data(payments, CAPTURE, { id }, { as: owner })).capturePayment).toEqual({ id, status: 'CAPTURED' });
+      expect((await data(payments, REFUND, { id, amount: { amount: 100, currency: 'USD' } }, { as: owner })).refundPayment.refundedAmount.amount).toBe(100);
+    });
+
+    it("rejects capturing or refunding someone else's payment with PAYMENT_NOT_FOUND, as for an unknown id, changing nothing", async () => {
+      const payments = await start();
+      const { id } = await authorize(payments); // c-001's, by the admin
+      await data(payments, CAPTURE, { id });
+      const stranger = customer('c-002');
+      expect(await errorCode(payments, REFUND, { id, amount: { amount: 100, currency: 'USD' } }, { as: stranger })).toBe('PAYMENT_NOT_FOUND');
+      const authorized = SEED.find((p) => p.status === 'AUTHORIZED' && p.customerId !== 'c-002')!;
+      const answer = await gql(payments, CAPTURE, { id: authorized.id }, { as: stranger });
+      expect(answer.body.errors?.[0]).toMatchObject({ message: `No payment with id "${authorized.id}"`, extensions: { code: 'PAYMENT_NOT_FOUND' } });
+      expect((await data(payments, `{ a: payment(id: "${id}") { refundedAmount { amount } } b: payment(id: "${authorized.id}") { status } }`))).toEqual({
+        a: { refundedAmount: { amount: 0 } },
+        b: { status: 'AUTHORIZED' },
+      });
+    });
+  });
+
   it('resolves 100 Payment entity references in one store round trip, unknown ones as null', async () => {
     const payments = await start();
     const representations = Array.from({ length: 100 }, (_, i) => ({ __typename: 'Payment', id: i === 99 ? 'pay-nope' : SEED[i].id }));
@@ -265,5 +374,19 @@ describe.each(STORE_KINDS)('payments subgraph on the %s store', (kind) => {
   it('answers a page of payments in one store round trip', async () => {
     const payments = await start();
     expect(await roundTripsOf(payments.store, () => data(payments, '{ payments(first: 50) { nodes { id amount { amount } } } }'))).toBe(1);
+  });
+});
+
+describe('Payment.customerId (defence in depth)', () => {
+  const resolveCustomerId = paymentsResolvers.Payment.customerId as (payment: unknown, args: unknown, context: Partial<PaymentsContext>) => string;
+
+  it("refuses with FORBIDDEN to read another customer's id, should a payment reach a caller who may not see it", () => {
+    expect(() => resolveCustomerId(OTHERS, {}, { identity: customer(OWNER) })).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }));
+    expect(() => resolveCustomerId(THEIRS, {}, { identity: ANONYMOUS })).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }));
+  });
+
+  it('reads it for the owner and for payments:read:all', () => {
+    expect(resolveCustomerId(THEIRS, {}, { identity: customer(OWNER) })).toBe(OWNER);
+    expect(resolveCustomerId(OTHERS, {}, { identity: TEST_ADMIN })).toBe(OTHERS.customerId);
   });
 });
