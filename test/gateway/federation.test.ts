@@ -5,6 +5,7 @@ import type { StoreKind } from '../../subgraphs/shared/store';
 import { errorCodes, postGraphQL } from '../support/http';
 import { startRedis, type RedisServer } from '../support/redis';
 import { startStack, type Stack } from '../support/stack';
+import { devAuthorization } from '../support/tokens';
 import { flushRedis, outcomes, roundTripsOf } from '../subgraphs/harness';
 
 const STORE_KINDS: StoreKind[] = ['memory', 'redis'];
@@ -23,9 +24,16 @@ const AUTHORIZE = `mutation($input: AuthorizePaymentInput!, $key: String!) {
   authorizePayment(input: $input, idempotencyKey: $key) { id status amount { amount currency } items { quantity product { name } } }
 }`;
 
+/** An operator's token: these specs are about federation, not access (see authentication.test.ts). */
+let OPERATOR: Record<string, string>;
+beforeAll(async () => {
+  OPERATOR = await devAuthorization();
+});
+const ask = (stack: Stack, query: string, variables?: Record<string, unknown>) => postGraphQL(stack.url, query, variables, OPERATOR);
+
 /** Sends an operation through the gateway; its answer must have no errors. */
 async function data(stack: Stack, query: string, variables?: Record<string, unknown>): Promise<any> {
-  const answer = await postGraphQL(stack.url, query, variables);
+  const answer = await ask(stack, query, variables);
   if (answer.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(answer.body.errors, null, 2)}`);
   expect(answer.status).toBe(200);
   return answer.body.data;
@@ -86,7 +94,7 @@ describe.each(STORE_KINDS)('one endpoint over three subgraphs on the %s store', 
 
   it('lets exactly 10 of 50 concurrent one-unit reservations of a 10-unit product succeed, never going below zero', async () => {
     const answers = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => postGraphQL(stack.url, RESERVE, { productId: 'p-0001', quantity: 1, reservationId: `race-${store}-${i}` })),
+      Array.from({ length: 50 }, (_, i) => ask(stack, RESERVE, { productId: 'p-0001', quantity: 1, reservationId: `race-${store}-${i}` })),
     );
     expect(outcomes(answers)).toEqual({ ok: 10, INSUFFICIENT_STOCK: 40 });
     for (const answer of answers.filter((a) => !a.body.errors)) {
@@ -100,7 +108,7 @@ describe.each(STORE_KINDS)('one endpoint over three subgraphs on the %s store', 
     const input = { orderId: `ord-idem-${store}`, customerId: 'c-007', amount: { amount: 2_500, currency: 'USD' }, items: [{ productId: 'p-0003', quantity: 1 }] };
     const countOf = async () => (await data(stack, '{ payments(customerId: "c-007", first: 1) { totalCount } }')).payments.totalCount;
     const before = await countOf();
-    const answers = await Promise.all(Array.from({ length: 10 }, () => postGraphQL(stack.url, AUTHORIZE, { input, key: `key-${store}` })));
+    const answers = await Promise.all(Array.from({ length: 10 }, () => ask(stack, AUTHORIZE, { input, key: `key-${store}` })));
     expect(outcomes(answers)).toEqual({ ok: 10 });
     const ids = new Set(answers.map((a) => a.body.data.authorizePayment.id));
     expect(ids.size).toBe(1);
@@ -110,7 +118,7 @@ describe.each(STORE_KINDS)('one endpoint over three subgraphs on the %s store', 
 
   it('rejects an illegal status transition with a clear, coded error through the gateway', async () => {
     const refunded = SEED_PAYMENTS.find((p) => p.status === 'REFUNDED')!;
-    const answer = await postGraphQL(stack.url, 'mutation($id: ID!) { capturePayment(id: $id) { id status } }', { id: refunded.id });
+    const answer = await ask(stack, 'mutation($id: ID!) { capturePayment(id: $id) { id status } }', { id: refunded.id });
     expect(answer.status).toBe(200);
     expect(errorCodes(answer)).toEqual(['ILLEGAL_PAYMENT_TRANSITION']);
     expect(answer.body.errors![0].message).toMatch(/REFUNDED/);
@@ -118,11 +126,11 @@ describe.each(STORE_KINDS)('one endpoint over three subgraphs on the %s store', 
 
   it('answers what it can with an error naming inventory when the inventory subgraph is down', async () => {
     await stack.stopSubgraph('inventory');
-    const answer = await postGraphQL(stack.url, '{ product(id: "p-0002") { id name stock { available } } }');
+    const answer = await ask(stack, '{ product(id: "p-0002") { id name stock { available } } }');
     expect(answer.status).toBe(200);
     expect(answer.body.data).toEqual({ product: { id: 'p-0002', name: PRODUCTS.get('p-0002')!.name, stock: null } });
     expect(answer.body.errors).toEqual([expect.objectContaining({ extensions: expect.objectContaining({ code: 'SUBREQUEST_HTTP_ERROR', service: 'inventory' }) })]);
-    const healthy = await postGraphQL(stack.url, '{ payment(id: "pay-0002") { id } }');
+    const healthy = await ask(stack, '{ payment(id: "pay-0002") { id } }');
     expect(healthy.body).toEqual({ data: { payment: { id: 'pay-0002' } } });
   });
 });

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEV_JWT_SECRET } from '../../gateway/src/auth/dev-secret';
 import { SignJWT, exportJWK, exportSPKI, generateKeyPair, type JWTPayload, type KeyLike } from 'jose';
 
 /** An HS256 secret for tests (what JWT_SECRET would hold). */
@@ -33,6 +34,14 @@ function withTimes(jwt: SignJWT, { expiresIn = 300, notBefore }: TokenOptions): 
 /** An HS256 token signed with `secret` (the test secret unless told otherwise). */
 export function hsToken(options: TokenOptions = {}, secret = TEST_JWT_SECRET): Promise<string> {
   return withTimes(new SignJWT(claims(options)).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }), options).sign(new TextEncoder().encode(secret));
+}
+
+/** Every scope our schemas and subgraphs know: an operator who may do anything. */
+export const ALL_SCOPES = 'payments:read:all payments:write inventory:write products:write';
+
+/** The Authorization header of a token a development gateway accepts (the public dev secret). */
+export async function devAuthorization(options: TokenOptions = { sub: 'operator', scope: ALL_SCOPES }): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${await hsToken(options, DEV_JWT_SECRET)}` };
 }
 
 /** An RSA key pair with a `kid`, as an identity provider holds one. */
