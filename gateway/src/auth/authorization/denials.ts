@@ -1,0 +1,132 @@
+import {
+  Kind,
+  getNamedType,
+  isAbstractType,
+  isCompositeType,
+  isListType,
+  isNonNullType,
+  type ASTNode,
+  type GraphQLCompositeType,
+  type GraphQLOutputType,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
+import type { OperationAnalysis } from './analysis';
+import type { FilteredOperation } from './filter';
+import type { Denial, DenialReason, PathStep } from './types';
+
+export interface Findings {
+  readonly denials: ReadonlyArray<Denial>;
+  /** Index for index with denials. */
+  readonly denialSteps: ReadonlyArray<ReadonlyArray<PathStep>>;
+  readonly nulls: ReadonlyArray<ReadonlyArray<PathStep>>;
+}
+
+/**
+ * Walks the original operation with fragments expanded, so that a fragment
+ * spread in several places yields a denial at each place, and turns every
+ * removal into response paths: a denial per removed selection (a field under
+ * a parent that was emptied keeps its own denial), a null per field the
+ * filtered document no longer selects. Only selection sets with a removal
+ * beneath them are entered.
+ */
+export function collectFindings(
+  analysis: OperationAnalysis,
+  filtered: FilteredOperation,
+  denied: ReadonlyMap<ASTNode, DenialReason>,
+  schema: GraphQLSchema,
+): Findings {
+  const denials: Denial[] = [];
+  const denialSteps: PathStep[][] = [];
+  const nulls: PathStep[][] = [];
+  const seenDenials = new Set<string>();
+  const seenNulls = new Set<string>();
+
+  const deny = (steps: PathStep[], coordinate: string, reason: DenialReason) => {
+    const id = `${JSON.stringify(steps)}|${coordinate}`;
+    if (seenDenials.has(id)) return;
+    seenDenials.add(id);
+    denialSteps.push(steps);
+    denials.push({ path: responsePath(steps), coordinate, reason });
+  };
+  const nullify = (steps: PathStep[]) => {
+    const id = JSON.stringify(steps);
+    if (seenNulls.has(id)) return;
+    seenNulls.add(id);
+    nulls.push(steps);
+  };
+
+  const walk = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, path: PathStep[], when: ReadonlyArray<string>) => {
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const definition = 'getFields' in parent ? parent.getFields()[selection.name.value] : undefined;
+        if (!definition) continue;
+        const key = selection.alias?.value ?? selection.name.value;
+        const here = [...path, { kind: 'field' as const, key, when, nonNull: isNonNullType(definition.type) }];
+        const status = filtered.removed.get(selection);
+        if (status === 'denied') {
+          deny(here, `${parent.name}.${selection.name.value}`, denied.get(selection)!);
+          nullify(here);
+          continue;
+        }
+        if (status === 'emptied') nullify(here);
+        const returned = getNamedType(definition.type);
+        if (selection.selectionSet && isCompositeType(returned) && (status === 'emptied' || filtered.affected.has(selection.selectionSet))) {
+          walk(selection.selectionSet, returned, [...here, ...itemSteps(definition.type)], []);
+        }
+        continue;
+      }
+      const node = selection.kind === Kind.INLINE_FRAGMENT ? selection : analysis.fragments.get(selection.name.value);
+      if (!node) continue;
+      const condition = node.typeCondition ? schema.getType(node.typeCondition.name.value) : parent;
+      if (!isCompositeType(condition)) continue;
+      const inner = isAbstractType(parent) && condition !== parent ? [...when, condition.name] : when;
+      const status = filtered.removed.get(node);
+      if (status === 'denied') {
+        deny([...path, { kind: 'match', when: inner }], condition.name, denied.get(node)!);
+        for (const field of levelFields(node.selectionSet, condition, inner)) nullify([...path, field]);
+      } else if (status === 'emptied' || filtered.affected.has(node.selectionSet)) {
+        walk(node.selectionSet, condition, path, inner);
+      }
+    }
+  };
+
+  /** The fields a removed fragment selected on its object, through nested fragments. */
+  const levelFields = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, when: ReadonlyArray<string>): PathStep[] => {
+    const fields: PathStep[] = [];
+    for (const selection of selectionSet.selections) {
+      if (selection.kind === Kind.FIELD) {
+        const definition = 'getFields' in parent ? parent.getFields()[selection.name.value] : undefined;
+        if (!definition) continue;
+        fields.push({ kind: 'field', key: selection.alias?.value ?? selection.name.value, when, nonNull: isNonNullType(definition.type) });
+        continue;
+      }
+      const node = selection.kind === Kind.INLINE_FRAGMENT ? selection : analysis.fragments.get(selection.name.value);
+      const condition = node?.typeCondition ? schema.getType(node.typeCondition.name.value) : parent;
+      if (!node || !isCompositeType(condition)) continue;
+      fields.push(...levelFields(node.selectionSet, condition, isAbstractType(parent) && condition !== parent ? [...when, condition.name] : when));
+    }
+    return fields;
+  };
+
+  if (analysis.operation) {
+    walk(analysis.operation.selectionSet, schema.getRootType(analysis.operation.operation)!, [], []);
+  }
+  return { denials, denialSteps, nulls };
+}
+
+/** One `item` step per list level of a field's type, each saying whether its items are non-null. */
+function itemSteps(type: GraphQLOutputType): PathStep[] {
+  const steps: PathStep[] = [];
+  let current: GraphQLOutputType = isNonNullType(type) ? type.ofType : type;
+  while (isListType(current)) {
+    const item: GraphQLOutputType = current.ofType;
+    steps.push({ kind: 'item', nonNull: isNonNullType(item) });
+    current = isNonNullType(item) ? item.ofType : item;
+  }
+  return steps;
+}
+
+export function responsePath(steps: ReadonlyArray<PathStep>): string[] {
+  return steps.flatMap((step) => (step.kind === 'field' ? [step.key] : step.kind === 'item' ? ['@'] : []));
+}
