@@ -3,12 +3,15 @@
  * this one, with their output prefixed by their names, and stops them all on
  * Ctrl-C. Ports come from GATEWAY_PORT, PRODUCTS_PORT, INVENTORY_PORT and
  * PAYMENTS_PORT (defaults 4000, 4001, 4002, 4003); REDIS_URL, LOG_LEVEL and
- * NODE_ENV pass through to every process.
+ * NODE_ENV pass through to every process. INTERNAL_AUTH_SECRET (the secret
+ * the gateway signs caller identities with for the subgraphs) passes through
+ * too; unset, one random secret is made for this run and given to every process.
  *
  * `ServiceGroup` (spawn a compiled entry point, wait for its health URL, stop
  * it) is also what `npm run bench` starts its processes with.
  */
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/ports';
@@ -169,6 +172,17 @@ async function waitUntilReady(spec: ServiceSpec, exitStatus: () => ExitStatus | 
   }
 }
 
+/**
+ * The INTERNAL_AUTH_SECRET every child gets: the environment's, or a random
+ * 48-character one made once per run, so subgraphs and gateway always agree
+ * without anyone choosing a secret for a local stack.
+ */
+export function internalAuthSecretFor(env: NodeJS.ProcessEnv): { secret: string; generated: boolean } {
+  const configured = env.INTERNAL_AUTH_SECRET;
+  if (configured !== undefined && configured !== '') return { secret: configured, generated: false };
+  return { secret: randomBytes(36).toString('base64url'), generated: true };
+}
+
 /** The port in `env[name]`, or `fallback`; anything else than 1..65535 stops start-up with the variable's name. */
 function portFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = env[name];
@@ -190,7 +204,8 @@ function redactedUrl(url: string): string {
 }
 
 async function main(): Promise<void> {
-  const env = process.env;
+  const internalAuth = internalAuthSecretFor(process.env);
+  const env: NodeJS.ProcessEnv = { ...process.env, INTERNAL_AUTH_SECRET: internalAuth.secret };
   let gatewayPort: number;
   const subgraphPorts = {} as Record<SubgraphName, number>;
   try {
@@ -265,6 +280,7 @@ async function main(): Promise<void> {
       `Gateway:    http://localhost:${gatewayPort}/graphql`,
       ...SUBGRAPH_NAMES.map((name) => `${`${name[0].toUpperCase()}${name.slice(1)}:`.padEnd(11)} ${subgraphUrl(name)}`),
       `Store:      ${store}`,
+      `Internal:   ${internalAuth.generated ? 'a random INTERNAL_AUTH_SECRET for this run (set it to call a subgraph yourself)' : 'INTERNAL_AUTH_SECRET from the environment'}`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),

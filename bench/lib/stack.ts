@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { composeSupergraph, readSubgraphSources } from '../../scripts/compose';
 import { ROOT, type ServiceGroup } from '../../scripts/start';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/ports';
+import { BENCH_INTERNAL_SECRET } from './auth';
+
+/** The secret the benchmark's subgraphs verify identities with; every gateway target must sign with it. */
+export { BENCH_INTERNAL_SECRET };
 
 /**
  * The environment of every benchmarked process: only what it needs, so a
@@ -27,8 +31,9 @@ export function freePort(): Promise<number> {
 }
 
 /**
- * Starts the three subgraphs on free ports (embedded stores) and writes a
- * supergraph routed to them into `dir`; returns its path.
+ * Starts the three subgraphs on free ports (embedded stores, verifying
+ * identities signed with BENCH_INTERNAL_SECRET) and writes a supergraph
+ * routed to them into `dir`; returns its path.
  */
 export async function startSubgraphs(group: ServiceGroup, dir: string): Promise<{ supergraphPath: string; urls: Record<SubgraphName, string> }> {
   const urls = {} as Record<SubgraphName, string>;
@@ -40,7 +45,7 @@ export async function startSubgraphs(group: ServiceGroup, dir: string): Promise<
       group.spawn({
         name,
         entry: `dist/subgraphs/${name}/main.js`,
-        env: benchEnv({ PORT: String(port), HOST: '127.0.0.1' }),
+        env: benchEnv({ PORT: String(port), HOST: '127.0.0.1', INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET }),
         readyUrl: `http://127.0.0.1:${port}/health`,
       }),
     );

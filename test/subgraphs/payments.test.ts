@@ -378,7 +378,7 @@ describe.each(STORE_KINDS)('payments subgraph on the %s store', (kind) => {
 });
 
 describe('Payment.customerId (defence in depth)', () => {
-  const resolveCustomerId = paymentsResolvers.Payment.customerId as (payment: unknown, args: unknown, context: Partial<PaymentsContext>) => string;
+  const resolveCustomerId = (paymentsResolvers.Payment as Record<string, unknown>).customerId as (payment: unknown, args: unknown, context: Partial<PaymentsContext>) => string;
 
   it("refuses with FORBIDDEN to read another customer's id, should a payment reach a caller who may not see it", () => {
     expect(() => resolveCustomerId(OTHERS, {}, { identity: customer(OWNER) })).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: 'FORBIDDEN' }) }));
