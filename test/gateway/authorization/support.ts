@@ -100,6 +100,12 @@ export const SHOP_SDL = `
     id: ID!
     owner: String
     balance: Float @requiresScopes(scopes: [["read:balance"]])
+    statement: Statement
+  }
+
+  type Statement {
+    period: String
+    fees: Float @requiresScopes(scopes: [["read:fees"]])
   }
 
   type Shelf implements Node @key(fields: "id") {
@@ -152,7 +158,7 @@ export const SHOP_DATA = {
     { __typename: 'Book', id: 'b1', title: 'Manual' },
   ],
   nodes: [
-    { __typename: 'Account', id: 'a1', owner: 'Ada', balance: 100 },
+    { __typename: 'Account', id: 'a1', owner: 'Ada', balance: 100, statement: { period: '2024-05', fees: 3 } },
     { __typename: 'Shelf', id: 'sh1', label: 'Top' },
   ],
   reports: [{ id: 'r1' }],

@@ -35,7 +35,8 @@ export interface PatchedResult {
  * one: null wherever a removed field is absent (items of lists expanded),
  * propagated through non-null positions as GraphQL does (up to `data: null`),
  * and one UNAUTHORIZED_FIELD_OR_TYPE error per denied path that exists in the
- * data. A denial that reaches no object (a null parent, an empty list, no
+ * data. A fragment removed for its restricted type gets an error at each
+ * object of that type, but no nulls: those objects simply lack its fields. A denial that reaches no object (a null parent, an empty list, no
  * object of the fragment's type) still gets one error, its path cut before
  * the first list ('@') it could not expand. Errors follow the result's own.
  *

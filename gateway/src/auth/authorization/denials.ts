@@ -27,7 +27,8 @@ export interface Findings {
  * spread in several places yields a denial at each place, and turns every
  * removal into response paths: a denial per removed selection (a field under
  * a parent that was emptied keeps its own denial), a null per field the
- * filtered document no longer selects. Only selection sets with a removal
+ * filtered document no longer selects (fields of a fragment removed for its
+ * restricted type excepted, see below). Only selection sets with a removal
  * beneath them are entered.
  */
 export function collectFindings(
@@ -56,6 +57,8 @@ export function collectFindings(
     nulls.push(steps);
   };
 
+  /** Fragments being expanded on the current path: a cycle (invalid documents only) is not followed. */
+  const entered = new Set<ASTNode>();
   const walk = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, path: PathStep[], when: ReadonlyArray<string>) => {
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
@@ -77,36 +80,22 @@ export function collectFindings(
         continue;
       }
       const node = selection.kind === Kind.INLINE_FRAGMENT ? selection : analysis.fragments.get(selection.name.value);
-      if (!node) continue;
+      if (!node || entered.has(node)) continue;
       const condition = node.typeCondition ? schema.getType(node.typeCondition.name.value) : parent;
       if (!isCompositeType(condition)) continue;
       const inner = isAbstractType(parent) && condition !== parent ? [...when, condition.name] : when;
       const status = filtered.removed.get(node);
       if (status === 'denied') {
+        // No nulls: objects of the restricted type just lack the fragment's
+        // fields, as if it did not apply, instead of null bubbling up from a
+        // non-null field in it and taking a whole list of other objects along.
         deny([...path, { kind: 'match', when: inner }], condition.name, denied.get(node)!);
-        for (const field of levelFields(node.selectionSet, condition, inner)) nullify([...path, field]);
       } else if (status === 'emptied' || filtered.affected.has(node.selectionSet)) {
+        entered.add(node);
         walk(node.selectionSet, condition, path, inner);
+        entered.delete(node);
       }
     }
-  };
-
-  /** The fields a removed fragment selected on its object, through nested fragments. */
-  const levelFields = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, when: ReadonlyArray<string>): PathStep[] => {
-    const fields: PathStep[] = [];
-    for (const selection of selectionSet.selections) {
-      if (selection.kind === Kind.FIELD) {
-        const definition = 'getFields' in parent ? parent.getFields()[selection.name.value] : undefined;
-        if (!definition) continue;
-        fields.push({ kind: 'field', key: selection.alias?.value ?? selection.name.value, when, nonNull: isNonNullType(definition.type) });
-        continue;
-      }
-      const node = selection.kind === Kind.INLINE_FRAGMENT ? selection : analysis.fragments.get(selection.name.value);
-      const condition = node?.typeCondition ? schema.getType(node.typeCondition.name.value) : parent;
-      if (!node || !isCompositeType(condition)) continue;
-      fields.push(...levelFields(node.selectionSet, condition, isAbstractType(parent) && condition !== parent ? [...when, condition.name] : when));
-    }
-    return fields;
   };
 
   if (analysis.operation) {

@@ -37,8 +37,6 @@ interface FilteredSet {
   readonly node: SelectionSetNode | null;
   /** Something beneath was removed. */
   readonly affected: boolean;
-  /** Something at this object's level (through fragments, not fields) was removed. */
-  readonly levelRemoval: boolean;
 }
 
 const TYPENAME_SELECTION: FieldNode = {
@@ -69,10 +67,12 @@ export function filterOperation(
     const name = fragment.name.value;
     let result = filteredFragments.get(name);
     if (result) return result;
+    // A placeholder first, so that a fragment cycle (invalid, but unvalidated documents exist) ends.
+    filteredFragments.set(name, unchanged(fragment.selectionSet));
     const condition = schema.getType(fragment.typeCondition.name.value);
     if (denied.has(fragment)) {
       removed.set(fragment, 'denied');
-      result = { node: null, affected: true, levelRemoval: true };
+      result = { node: null, affected: true };
     } else {
       result = isCompositeType(condition) ? filterSet(fragment.selectionSet, condition) : unchanged(fragment.selectionSet);
       if (result.node === null) removed.set(fragment, 'emptied');
@@ -85,7 +85,6 @@ export function filterOperation(
     const kept: SelectionNode[] = [];
     let changed = false;
     let anyAffected = false;
-    let levelRemoval = false;
     let needsTypename = false;
     const narrows = (condition: GraphQLCompositeType) => isAbstractType(parent) && condition !== parent;
 
@@ -93,7 +92,7 @@ export function filterOperation(
       if (selection.kind === Kind.FIELD) {
         if (denied.has(selection)) {
           removed.set(selection, 'denied');
-          changed = anyAffected = levelRemoval = true;
+          changed = anyAffected = true;
           continue;
         }
         const definition = selection.selectionSet && 'getFields' in parent ? parent.getFields()[selection.name.value] : undefined;
@@ -106,7 +105,7 @@ export function filterOperation(
         if (inner.affected) anyAffected = true;
         if (inner.node === null) {
           removed.set(selection, 'emptied');
-          changed = levelRemoval = true;
+          changed = true;
         } else if (inner.node !== selection.selectionSet) {
           kept.push({ ...selection, selectionSet: inner.node });
           changed = true;
@@ -127,7 +126,7 @@ export function filterOperation(
         condition = type;
         if (denied.has(selection)) {
           removed.set(selection, 'denied');
-          inner = { node: null, affected: true, levelRemoval: true };
+          inner = { node: null, affected: true };
         } else {
           inner = filterSet(selection.selectionSet, condition);
           if (inner.node === null) removed.set(selection, 'emptied');
@@ -146,20 +145,21 @@ export function filterOperation(
         if (inner.node !== null) kept.push(selection);
       }
       if (inner.node === null) changed = true;
-      if (inner.affected) anyAffected = true;
-      if (inner.levelRemoval) {
-        levelRemoval = true;
+      if (inner.affected) {
+        anyAffected = true;
+        // applyDenials checks every type condition on the way to a removal,
+        // so the runtime type is needed even when the removal is deeper down.
         if (narrows(condition)) needsTypename = true;
       }
     }
 
     if (anyAffected) affected.add(selectionSet);
-    if (kept.length === 0) return { node: null, affected: true, levelRemoval: true };
+    if (kept.length === 0) return { node: null, affected: true };
     if (needsTypename) {
       kept.push(TYPENAME_SELECTION);
       typenameAdded = changed = true;
     }
-    return { node: changed ? { ...selectionSet, selections: kept } : selectionSet, affected: anyAffected, levelRemoval };
+    return { node: changed ? { ...selectionSet, selections: kept } : selectionSet, affected: anyAffected };
   };
 
   const { operation } = analysis;
@@ -187,7 +187,7 @@ export function filterOperation(
 }
 
 function unchanged(node: SelectionSetNode): FilteredSet {
-  return { node, affected: false, levelRemoval: false };
+  return { node, affected: false };
 }
 
 /** The fragment definitions a selection set spreads, transitively, each once. */
