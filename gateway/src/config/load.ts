@@ -11,7 +11,7 @@ export class ConfigError extends Error {
   }
 }
 
-type ValueKind = 'int' | 'bool' | 'string' | 'list';
+type ValueKind = 'int' | 'bool' | 'string' | 'list' | 'json';
 
 /** Environment variables and the config keys they set. Documented in the README. */
 export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: ValueKind }> = [
@@ -23,6 +23,18 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'GATEWAY_SUBGRAPH_TIMEOUT_MS', path: 'subgraphRequests.timeoutMs', kind: 'int' },
   { env: 'GATEWAY_SUBGRAPH_MAX_CONNECTIONS', path: 'subgraphRequests.maxConnectionsPerSubgraph', kind: 'int' },
   { env: 'GATEWAY_MAX_BODY_BYTES', path: 'limits.maxBodyBytes', kind: 'int' },
+  { env: 'GATEWAY_MAX_COST', path: 'limits.maxCost', kind: 'int' },
+  { env: 'GATEWAY_MAX_DEPTH', path: 'limits.maxDepth', kind: 'int' },
+  { env: 'GATEWAY_MAX_ALIASES', path: 'limits.maxAliases', kind: 'int' },
+  { env: 'GATEWAY_MAX_ROOT_FIELDS', path: 'limits.maxRootFields', kind: 'int' },
+  { env: 'GATEWAY_MAX_TOKENS', path: 'limits.maxTokens', kind: 'int' },
+  { env: 'GATEWAY_COST_ENABLED', path: 'cost.enabled', kind: 'bool' },
+  { env: 'GATEWAY_MUTATION_BASE_COST', path: 'cost.mutationBaseCost', kind: 'int' },
+  { env: 'GATEWAY_DEFAULT_LIST_SIZE', path: 'cost.defaultListSize', kind: 'int' },
+  { env: 'GATEWAY_RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'bool' },
+  { env: 'GATEWAY_TRUST_FORWARDED_FOR', path: 'rateLimit.trustForwardedFor', kind: 'bool' },
+  { env: 'GATEWAY_RATE_LIMIT_TIERS', path: 'rateLimit.tiers', kind: 'json' },
+  { env: 'GATEWAY_RATE_LIMIT_RULES', path: 'rateLimit.rules', kind: 'json' },
   { env: 'GATEWAY_INTROSPECTION', path: 'security.introspection', kind: 'bool' },
   { env: 'GATEWAY_IDE', path: 'security.ide', kind: 'bool' },
   { env: 'REDIS_URL', path: 'redisUrl', kind: 'string' },
@@ -101,6 +113,16 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
   if (production && jwt.secret === DEV_JWT_SECRET) {
     throw new ConfigError(`Invalid configuration: auth.jwt.secret${source('auth.jwt.secret')}: the public development secret is refused when nodeEnv is production`);
   }
+  for (const tier of ['anonymous', 'authenticated']) {
+    if (!(tier in config.rateLimit.tiers)) {
+      throw new ConfigError(`Invalid configuration: rateLimit.tiers${source('rateLimit.tiers')}: needs a "${tier}" tier`);
+    }
+  }
+  for (const [i, rule] of config.rateLimit.rules.entries()) {
+    if (!(rule.tier in config.rateLimit.tiers)) {
+      throw new ConfigError(`Invalid configuration: rateLimit.rules.${i}.tier${source('rateLimit.rules')}: no tier named "${rule.tier}" in rateLimit.tiers`);
+    }
+  }
   if (production && internalSecret === undefined) {
     throw new ConfigError('Invalid configuration: auth.internalSecret is required when nodeEnv is production (set INTERNAL_AUTH_SECRET, the same value as the subgraphs)');
   }
@@ -159,6 +181,13 @@ function readConfigFile(file: string): Record<string, unknown> {
 function coerce(value: string, kind: ValueKind, key: string): unknown {
   if (kind === 'string') return value;
   if (kind === 'list') return value.split(',').map((item) => item.trim()).filter(Boolean);
+  if (kind === 'json') {
+    try {
+      return JSON.parse(value);
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration: ${key}: expected JSON (${(error as Error).message})`);
+    }
+  }
   if (kind === 'int') {
     if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`Invalid configuration: ${key}: expected an integer, got "${value}"`);
     return Number(value);

@@ -37,9 +37,54 @@ export const GatewayConfigSchema = z
       .object({
         /** Largest accepted HTTP request body. */
         maxBodyBytes: positiveInt.default(1_048_576),
+        /** Operation limits, each refused before execution with its own code. */
+        maxCost: positiveInt.default(5_000),
+        maxDepth: positiveInt.default(15),
+        maxAliases: positiveInt.default(30),
+        maxRootFields: positiveInt.default(20),
+        /** Lexer tokens of a document; larger documents are refused while parsing. */
+        maxTokens: positiveInt.default(2_000),
       })
       .strict()
-      .default({ maxBodyBytes: 1_048_576 }),
+      .prefault({}),
+    cost: z
+      .object({
+        /** Off: no cost analysis, no cost limit, no rate limiting (benchmarks; not recommended). */
+        enabled: z.boolean().default(true),
+        /** Added per mutation root field. */
+        mutationBaseCost: z.number().int().min(0).default(10),
+        /** Size assumed for a list without @listSize or a slicing argument. */
+        defaultListSize: positiveInt.default(10),
+      })
+      .strict()
+      .prefault({}),
+    rateLimit: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Budgets by tier name; `anonymous` and `authenticated` are the defaults callers fall into. */
+        tiers: z
+          .record(
+            z.string().min(1),
+            z.object({ capacity: positiveInt, refillPerSecond: z.number().positive(), maxSubscriptions: z.number().int().min(0) }).strict(),
+          )
+          .default({
+            anonymous: { capacity: 500, refillPerSecond: 25, maxSubscriptions: 5 },
+            authenticated: { capacity: 1_000, refillPerSecond: 50, maxSubscriptions: 20 },
+          }),
+        /** First match wins: a caller with `scope` (or whose `claim` equals `value`) uses `tier`. */
+        rules: z
+          .array(
+            z.union([
+              z.object({ scope: z.string().min(1), tier: z.string().min(1) }).strict(),
+              z.object({ claim: z.string().min(1), value: z.string(), tier: z.string().min(1) }).strict(),
+            ]),
+          )
+          .default([]),
+        /** Key anonymous callers by the first X-Forwarded-For address (only behind a proxy that sets it). */
+        trustForwardedFor: z.boolean().default(false),
+      })
+      .strict()
+      .prefault({}),
     security: z
       .object({
         /** Schema introspection. Default: off when nodeEnv is production, on otherwise. */
