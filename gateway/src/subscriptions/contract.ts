@@ -1,0 +1,53 @@
+import type { GraphQLFormattedError } from 'graphql';
+import type { Caller } from '../auth/caller';
+
+/**
+ * The seam between the streaming transports (graphql-ws over WebSocket,
+ * graphql-sse over HTTP) and the subscription engine. Transports speak the
+ * protocols and enforce per-connection limits; the engine decides what an
+ * operation means (authorization, cost, plans, fan-out) and hands each
+ * result over already serialized, so a payload shared by many subscribers
+ * is turned into JSON once.
+ */
+
+/** What a client sends to start an operation (graphql-ws `subscribe` payload, or the SSE request). */
+export interface OperationRequest {
+  query: string;
+  variables?: Record<string, unknown> | null;
+  operationName?: string | null;
+  extensions?: Record<string, unknown> | null;
+}
+
+/** Where the engine sends one operation's results. Calls after complete/error are ignored by the transport. */
+export interface ResultSink {
+  /** One ExecutionResult, serialized: `{"data":...}` (and `errors` if any). */
+  next(resultJson: string): void;
+  /** Ends the operation with errors (graphql-ws `error` message; SSE `next` with errors then `complete`). */
+  error(errors: readonly GraphQLFormattedError[]): void;
+  /** Ends the operation normally. */
+  complete(): void;
+}
+
+/** A running operation; `stop()` is called when the client completes it or the connection closes. Idempotent. */
+export interface OperationHandle {
+  stop(): void;
+}
+
+export interface ConnectionInfo {
+  /** Unique per connection (for logs and per-connection state in the engine). */
+  connectionId: string;
+  transport: 'ws' | 'sse';
+  /** The peer address (after X-Forwarded-For when trusted), for rate-limit keys of anonymous callers. */
+  clientIp: string;
+}
+
+export interface StreamingEngine {
+  /**
+   * Starts an operation for a caller. Resolves to `{ errors }` when it cannot
+   * start (invalid document, unauthorized, over cost or rate limit, too many
+   * subscriptions): graphql-ws sends an `error` message, SSE answers the request
+   * with those errors. Otherwise results flow into `sink` until the engine
+   * completes it or the transport calls `stop()`.
+   */
+  start(caller: Caller, request: OperationRequest, sink: ResultSink, connection: ConnectionInfo): Promise<{ errors: readonly GraphQLFormattedError[] } | OperationHandle>;
+}
