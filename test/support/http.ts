@@ -2,7 +2,7 @@
 export interface GraphQLAnswer<TData = any> {
   status: number;
   headers: Headers;
-  body: { data?: TData | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, any> }> };
+  body: { data?: TData | null; errors?: Array<{ message: string; path?: unknown[]; extensions?: Record<string, any> }>; extensions?: Record<string, any> };
 }
 
 /** POSTs a GraphQL operation as a client would (real HTTP, JSON body). */

@@ -14,6 +14,8 @@ type Subgraphs = { [N in SubgraphName]: RunningSubgraph<SubgraphStores[N]> };
 export interface Stack {
   /** The gateway's GraphQL endpoint. */
   url: string;
+  /** The supergraph routed to these subgraphs (to start more gateways on them). */
+  supergraphPath: string;
   gateway: RunningGateway;
   subgraphs: Subgraphs;
   /** Stops one subgraph (a dead subgraph for degradation tests). */
@@ -60,6 +62,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const closeSubgraphs = () => Promise.all(SUBGRAPH_NAMES.map((name) => subgraphs[name].close()));
   return {
     url: gateway.url,
+    supergraphPath,
     gateway,
     get subgraphs() {
       return subgraphs;

@@ -7,6 +7,8 @@ export interface Caller {
   readonly scopes: ReadonlySet<string>;
   /** When the token stops being valid (ms since epoch); null for an anonymous caller. */
   readonly expiresAt: number | null;
+  /** The verified token's claims (rate-limit tiers may key on one); absent for an anonymous caller. */
+  readonly claims?: Readonly<Record<string, unknown>>;
 }
 
 export const ANONYMOUS: Caller = Object.freeze({ authenticated: false, subject: null, scopes: new Set<string>(), expiresAt: null });

@@ -104,6 +104,7 @@ export function createTokenVerifier(options: TokenVerifierOptions, logger: Logge
         subject: typeof payload.sub === 'string' ? payload.sub : null,
         scopes: scopesFromClaims(payload, options.scopesClaim),
         expiresAt,
+        claims: Object.freeze({ ...payload }),
       });
       cache.set(token, { caller, header, key }, Math.min(expiresAt ?? Infinity, now() + cacheTtlMs));
       return caller;
