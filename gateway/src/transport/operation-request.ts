@@ -1,0 +1,46 @@
+import type { OperationRequest } from '../subscriptions/contract';
+
+/** Why a client's operation request is not one: safe to show the client (no values echoed back). */
+export class InvalidOperationRequest extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidOperationRequest';
+  }
+}
+
+/**
+ * The operation a client asked for (a graphql-ws `subscribe` payload, an SSE
+ * request body or query string), checked field by field with the rules of the
+ * GraphQL over HTTP spec that graphql-ws and graphql-sse share: `query` is a
+ * string; `variables` and `extensions` are objects, null or absent;
+ * `operationName` is a string, null or absent. What the query means is the
+ * engine's business.
+ */
+export function readOperationRequest(value: unknown): OperationRequest {
+  if (!isPlainObject(value)) throw new InvalidOperationRequest(`The operation must be a JSON object; got ${kindOf(value)}`);
+  const { query, variables, operationName, extensions } = value;
+  if (typeof query !== 'string') throw new InvalidOperationRequest(`"query" must be a string; got ${kindOf(query)}`);
+  if (variables != null && !isPlainObject(variables)) throw new InvalidOperationRequest(`"variables" must be an object; got ${kindOf(variables)}`);
+  if (operationName != null && typeof operationName !== 'string') {
+    throw new InvalidOperationRequest(`"operationName" must be a string; got ${kindOf(operationName)}`);
+  }
+  if (extensions != null && !isPlainObject(extensions)) throw new InvalidOperationRequest(`"extensions" must be an object; got ${kindOf(extensions)}`);
+  return {
+    query,
+    variables: (variables as Record<string, unknown> | null | undefined) ?? null,
+    operationName: (operationName as string | null | undefined) ?? null,
+    extensions: (extensions as Record<string, unknown> | null | undefined) ?? null,
+  };
+}
+
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The JSON kind of a value, for messages that must not echo client data. */
+export function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (value === undefined) return 'nothing';
+  return `a ${typeof value}`;
+}
