@@ -1,0 +1,147 @@
+import type { Logger } from '../logger';
+import { parseDomainEvent, type DomainEvent } from './catalogue';
+import { SSE_CONTENT_TYPE, SseParser } from './sse';
+
+/** Receives one event of a subgraph's stream; `json` is the event as the subgraph sent it. */
+export type SubgraphEventHandler = (channel: string, event: DomainEvent, json: string) => void;
+
+export interface SubgraphEventsOptions {
+  /** Delay before the first reconnection; doubles per failed attempt, with jitter. Default: 250 ms. */
+  initialBackoffMs?: number;
+  /** Longest delay between reconnection attempts. Default: 10 000 ms. */
+  maxBackoffMs?: number;
+  /**
+   * A stream silent this long (no event, no ping) is taken for dead and
+   * reconnected; a subgraph pings every 15 s. Default: 45 000 ms.
+   */
+  idleTimeoutMs?: number;
+  /** Called each time a stream opens (the subgraph has subscribed every channel): first connection and every reconnection. */
+  onOpen?: () => void;
+}
+
+const DEFAULT_INITIAL_BACKOFF_MS = 250;
+const DEFAULT_MAX_BACKOFF_MS = 10_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 45_000;
+
+/** The `/events` endpoint of a subgraph served at `graphqlUrl` (`http://host:4002/graphql` -> `http://host:4002/events`). */
+export function eventsUrlOf(graphqlUrl: string): string {
+  const url = new URL(graphqlUrl);
+  url.pathname = url.pathname.replace(/\/graphql\/?$/, '') + '/events';
+  url.search = '';
+  return url.toString();
+}
+
+class StreamRefused extends Error {
+  constructor(
+    readonly status: number,
+    body: string,
+  ) {
+    super(`HTTP ${status}: ${body.slice(0, 200)}`);
+    this.name = 'StreamRefused';
+  }
+}
+
+/**
+ * Follows a subgraph's `/events` stream (embedded mode, where events do not
+ * travel through Redis): connects with streaming fetch, parses the
+ * Server-Sent Events, hands each event to `onEvent`, and reconnects with
+ * exponential backoff whenever the stream drops, ends, is refused or goes
+ * silent. `headers()` is called for every connection (the gateway's signed
+ * identity expires). Events published while disconnected are lost to it.
+ * Returns close(), which stops the stream and resolves once it is stopped.
+ */
+export function subscribeToSubgraphEvents(
+  url: string,
+  channels: readonly string[],
+  headers: () => Record<string, string>,
+  onEvent: SubgraphEventHandler,
+  logger: Logger,
+  options: SubgraphEventsOptions = {},
+): () => Promise<void> {
+  const initialBackoffMs = options.initialBackoffMs ?? DEFAULT_INITIAL_BACKOFF_MS;
+  const maxBackoffMs = options.maxBackoffMs ?? DEFAULT_MAX_BACKOFF_MS;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  const target = new URL(url);
+  target.searchParams.set('channels', channels.join(','));
+
+  let stopped = false;
+  let connection: AbortController | undefined;
+  let wake: (() => void) | undefined;
+
+  const dispatch = (channel: string, data: string) => {
+    const event = parseDomainEvent(data);
+    if (event === null) {
+      logger.warn('dropped a subgraph stream message that is not a domain event', { url, channel, data: data.slice(0, 200) });
+      return;
+    }
+    try {
+      onEvent(channel, event, data);
+    } catch (error) {
+      logger.error('subgraph event handler failed', { url, channel, eventId: event.id, error });
+    }
+  };
+
+  /** One connection, until it ends or fails: resolves when it ended, rejects when it failed; `opened` says whether it got that far. */
+  const follow = async (controller: AbortController, state: { opened: boolean }): Promise<void> => {
+    let idle: NodeJS.Timeout | undefined;
+    const armIdle = () => {
+      clearTimeout(idle);
+      idle = setTimeout(() => controller.abort(new Error(`no data for ${idleTimeoutMs} ms`)), idleTimeoutMs);
+    };
+    try {
+      armIdle();
+      const res = await fetch(target, { headers: { accept: SSE_CONTENT_TYPE, ...headers() }, signal: controller.signal });
+      if (res.status !== 200 || !res.body) throw new StreamRefused(res.status, await res.text().catch(() => ''));
+      state.opened = true;
+      options.onOpen?.();
+      const parser = new SseParser(({ event, data }) => dispatch(event, data));
+      const decoder = new TextDecoder();
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        armIdle();
+        parser.push(decoder.decode(chunk, { stream: true }));
+      }
+    } finally {
+      clearTimeout(idle);
+    }
+  };
+
+  const run = async () => {
+    let failures = 0;
+    while (!stopped) {
+      const controller = new AbortController();
+      connection = controller;
+      const state = { opened: false };
+      try {
+        await follow(controller, state);
+        if (!stopped) logger.warn('subgraph event stream ended; reconnecting', { url });
+      } catch (error) {
+        if (stopped) break;
+        const reason = controller.signal.aborted ? (controller.signal.reason as Error)?.message : (error as Error).message;
+        // A refusal (401: the secrets differ; 400: a channel it does not publish) is a configuration problem.
+        const fields = { url, channels, reason };
+        if (error instanceof StreamRefused && error.status < 500) logger.error('subgraph refused the event stream; retrying', fields);
+        else logger.warn('subgraph event stream failed; reconnecting', fields);
+      }
+      if (stopped) break;
+      // A stream that opened resets the backoff: its end is a fresh outage.
+      failures = state.opened ? 0 : failures + 1;
+      const ceiling = Math.min(maxBackoffMs, initialBackoffMs * 2 ** failures);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, ceiling / 2 + Math.random() * (ceiling / 2));
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = undefined;
+    }
+  };
+  const done = run();
+
+  return async () => {
+    stopped = true;
+    connection?.abort(new Error('closed'));
+    wake?.();
+    await done;
+  };
+}
