@@ -8,7 +8,7 @@ import type { LimiterStore, RateLimiter, RateLimiterHealth, RateLimiterOptions, 
 
 /** Default `subscriptionTtlMs`: a crashed replica's subscriptions stop counting after this long. */
 export const DEFAULT_SUBSCRIPTION_TTL_MS = 30_000;
-/** While Redis is down, at most one PING per interval checks whether it is back (besides ioredis' own `ready`). */
+/** While Redis is down, a PING this often checks whether it answers again (besides one on each ioredis `ready`). */
 const PROBE_INTERVAL_MS = 500;
 
 /**
@@ -109,12 +109,14 @@ function sharedStore(url: string, logger: Logger, now: () => number) {
   let since: number | undefined;
   let closing = false;
   let probing = false;
-  let lastProbeAt = 0;
+  let probes: NodeJS.Timeout | undefined;
 
   const down = (error: unknown) => {
     if (closing || state === 'down') return;
     state = 'down';
     since = now();
+    probes = setInterval(probe, PROBE_INTERVAL_MS);
+    probes.unref();
     logger.warn('rate limiter: Redis unavailable, limiting in-process (per replica) until it answers', {
       error: error instanceof Error ? error.message : String(error),
     });
@@ -124,11 +126,11 @@ function sharedStore(url: string, logger: Logger, now: () => number) {
     if (state === 'down') logger.info('rate limiter: Redis answers again, limits are shared across replicas', { degradedMs: now() - (since ?? now()) });
     state = 'up';
     since = undefined;
+    clearInterval(probes);
   };
   const probe = () => {
     if (probing || closing) return;
     probing = true;
-    lastProbeAt = Date.now();
     redis
       .ping()
       .then(up, () => undefined)
@@ -150,11 +152,7 @@ function sharedStore(url: string, logger: Logger, now: () => number) {
 
   return {
     store,
-    usable(): boolean {
-      if (state === 'up') return true;
-      if (state === 'down' && Date.now() - lastProbeAt >= PROBE_INTERVAL_MS) probe();
-      return false;
-    },
+    usable: () => state === 'up',
     failed: down,
     health(): RateLimiterHealth {
       if (state === 'up') return { store: 'redis', degraded: false };
@@ -163,6 +161,7 @@ function sharedStore(url: string, logger: Logger, now: () => number) {
     async close() {
       closing = true;
       clearTimeout(startup);
+      clearInterval(probes);
       if (redis.status === 'end') return;
       if (redis.status !== 'ready') return void redis.disconnect();
       try {

@@ -32,6 +32,8 @@ export function createLimiterRedis(url: string): Redis {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
+    // disconnect() while reconnecting arms a timer for a socket that is already closed (default 2 s): keep it short.
+    disconnectTimeout: 100,
   });
 }
 

@@ -1,0 +1,151 @@
+import Redis from 'ioredis';
+import { freePort } from '../../support/ports';
+import type { RedisServer } from '../../support/redis';
+import { eventually, linesAbout, replicaPool, startTestRedis, tier, uniqueKey } from './support';
+
+const UNAVAILABLE = 'Redis unavailable';
+const RECOVERED = 'Redis answers again';
+
+/** Generous next to the 100 ms command timeout; no test asserts tighter timings. */
+const QUICKLY_MS = 1_000;
+
+async function timed<T>(work: Promise<T>): Promise<{ value: T; ms: number }> {
+  const started = Date.now();
+  const value = await work;
+  return { value, ms: Date.now() - started };
+}
+
+describe('the limiter when Redis is unavailable', () => {
+  let redis: RedisServer;
+  let down = false;
+  const replicas = replicaPool();
+  const stopRedis = async () => {
+    down = true;
+    await redis.stop();
+  };
+  const restartRedis = async () => {
+    await redis.restart();
+    down = false;
+  };
+
+  beforeAll(async () => {
+    redis = await startTestRedis();
+  });
+  afterEach(async () => {
+    await replicas.closeAll();
+    if (down) await restartRedis();
+  });
+  afterAll(() => redis.destroy());
+
+  it('answers from memory while Redis is down, logs once each way, and shares limits again once Redis is back', async () => {
+    const budget = tier({ capacity: 3, refillPerSecond: 0.01 });
+    const [a, b] = [await replicas.startShared(redis.url), await replicas.startShared(redis.url)];
+    expect(await a.debit(uniqueKey('before'), budget, 1)).toMatchObject({ allowed: true });
+
+    await stopRedis();
+    const key = uniqueKey('outage');
+    for (let i = 0; i < 3; i++) {
+      const { value, ms } = await timed(a.debit(key, budget, 1));
+      expect(value.allowed).toBe(true);
+      expect(ms).toBeLessThan(QUICKLY_MS);
+    }
+    // In-process buckets are per replica: A's is empty, B's is not.
+    expect(await a.debit(key, budget, 1)).toMatchObject({ allowed: false, remaining: 0 });
+    expect(await b.debit(key, budget, 1)).toMatchObject({ allowed: true });
+    await a.refund(key, budget, 1);
+
+    const health = a.health();
+    expect(health).toMatchObject({ store: 'memory', degraded: true });
+    expect(typeof health.since).toBe('number');
+    expect(linesAbout(a, UNAVAILABLE)).toHaveLength(1);
+    expect(linesAbout(a, UNAVAILABLE)[0].level).toBe('warn');
+    // The debit before the outage went to Redis; the rest (refund included) to memory.
+    expect(a.stats()).toEqual({ debits: 4, refusals: 1, fallbacks: 5 });
+
+    await restartRedis();
+    await eventually(() => expect(a.health()).toEqual({ store: 'redis', degraded: false }));
+    await eventually(() => expect(b.health()).toEqual({ store: 'redis', degraded: false }));
+    expect(linesAbout(a, UNAVAILABLE)).toHaveLength(1);
+    expect(linesAbout(a, RECOVERED)).toHaveLength(1);
+
+    const after = uniqueKey('after');
+    expect(await a.debit(after, budget, 3)).toMatchObject({ allowed: true });
+    expect(await b.debit(after, budget, 1)).toMatchObject({ allowed: false });
+    const fallbacks = a.stats().fallbacks;
+    await a.debit(after, budget, 0);
+    expect(a.stats().fallbacks).toBe(fallbacks);
+  });
+
+  it('logs the degradation once however many calls and reconnection attempts it lasts', async () => {
+    const a = await replicas.startShared(redis.url);
+    await stopRedis();
+    try {
+      for (let i = 0; i < 20; i++) {
+        await a.debit(uniqueKey('many'), tier(), 1);
+        await a.refund(uniqueKey('many'), tier(), 1);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(linesAbout(a, UNAVAILABLE)).toHaveLength(1);
+      expect(a.logger.lines.filter((line) => line.level === 'warn' || line.level === 'error')).toHaveLength(1);
+    } finally {
+      await restartRedis();
+    }
+  });
+
+  it('answers from memory when Redis is unreachable from the start, and reports it degraded', async () => {
+    const nobody = `redis://127.0.0.1:${await freePort()}`;
+    const a = replicas.start(nobody);
+    for (let i = 0; i < 5; i++) {
+      const { value, ms } = await timed(a.debit('sub:alice', tier({ capacity: 10 }), 2));
+      expect(value).toMatchObject({ allowed: true, remaining: 8 - 2 * i });
+      expect(ms).toBeLessThan(QUICKLY_MS);
+    }
+    await eventually(() => expect(a.health()).toMatchObject({ store: 'memory', degraded: true }));
+    // ioredis keeps reconnecting meanwhile; that is still one degradation.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(linesAbout(a, UNAVAILABLE)).toHaveLength(1);
+    expect(a.stats().fallbacks).toBe(5);
+  });
+
+  it('does not wait on a Redis that stops answering: one command timeout, then in-process until it answers again', async () => {
+    const a = await replicas.startShared(redis.url);
+    const busy = new Redis(redis.url);
+    const killer = new Redis(redis.url);
+    try {
+      // A script that never ends blocks the whole server (until SCRIPT KILL, accepted after busy-reply-threshold, 5 s).
+      const blocked = busy.eval('while true do end', 0).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 3; i++) {
+        const { value, ms } = await timed(a.debit(uniqueKey('hung'), tier(), 1));
+        expect(value.allowed).toBe(true);
+        expect(ms).toBeLessThan(QUICKLY_MS);
+      }
+      expect(a.health()).toMatchObject({ store: 'memory', degraded: true });
+      expect(linesAbout(a, UNAVAILABLE)).toHaveLength(1);
+
+      await eventually(() => killer.script('KILL'), 20_000, 250);
+      await blocked;
+      await eventually(() => expect(a.health()).toEqual({ store: 'redis', degraded: false }), 10_000);
+      expect(linesAbout(a, RECOVERED)).toHaveLength(1);
+    } finally {
+      busy.disconnect();
+      killer.disconnect();
+    }
+  });
+
+  it('keeps subscriptions working in memory during an outage', async () => {
+    const a = await replicas.startShared(redis.url);
+    await stopRedis();
+    try {
+      const key = uniqueKey('subs');
+      const budget = tier({ capacity: 100, maxSubscriptions: 1 });
+      const first = await a.startSubscription(key, budget, 1);
+      expect(first).toMatchObject({ allowed: true });
+      expect(await a.startSubscription(key, budget, 1)).toMatchObject({ allowed: false, reason: 'TOO_MANY_SUBSCRIPTIONS' });
+      if (first.allowed) await first.release();
+      expect(await a.startSubscription(key, budget, 1)).toMatchObject({ allowed: true });
+    } finally {
+      await restartRedis();
+    }
+  });
+});
