@@ -39,7 +39,7 @@ function objectCost(set: SetPlan, object: Readonly<Record<string, unknown>>, val
   for (const field of set.fields) {
     if (field.free) continue;
     const value = object[field.key];
-    if (value === undefined || !isIncluded(field.conditions, values)) continue;
+    if (value === undefined || !isIncluded(field.guard, values)) continue;
     if (field.types !== null && typename !== undefined && !field.types.has(typename)) continue;
     const cost = field.base + argumentCostOf(field, values, inputs) + valueCost(field, value, values, inputs);
     if (field.types === null || typename !== undefined) {

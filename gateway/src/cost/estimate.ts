@@ -55,7 +55,7 @@ class Estimator {
     let base = 0;
     let byType: Map<string, number> | null = null;
     for (const field of set.fields) {
-      if (field.free || !isIncluded(field.conditions, this.values)) continue;
+      if (field.free || !isIncluded(field.guard, this.values)) continue;
       const cost = this.field(field, sized);
       if (field.types === null) {
         base += cost;

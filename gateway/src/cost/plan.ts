@@ -31,6 +31,17 @@ export interface Condition {
 }
 
 /**
+ * When a selection runs: every `when` condition holds, and no `unless`
+ * clause holds entirely. `unless` holds the conditions of earlier spreads
+ * of the same fragment at the same level: when they held, execution
+ * already expanded that fragment there and skips it here.
+ */
+export interface Guard {
+  readonly when: ReadonlyArray<Condition>;
+  readonly unless: ReadonlyArray<ReadonlyArray<Condition>>;
+}
+
+/**
  * Where a slicing argument's value comes from, resolved as far as the
  * document allows: a constant (literal, or the schema default of an omitted
  * argument), or a variable (the schema default applying when it is absent).
@@ -73,7 +84,7 @@ export interface FieldPlan {
   readonly key: string;
   readonly name: string;
   readonly aliased: boolean;
-  readonly conditions: ReadonlyArray<Condition>;
+  readonly guard: Guard;
   /** Concrete types of the parent this selection applies to; null for all of them. */
   readonly types: ReadonlySet<string> | null;
   /** `__typename` and introspection: no cost, only depth and aliases. */
@@ -119,7 +130,7 @@ export interface CompileSettings {
 
 const SKIPPED = Symbol('skipped');
 const IMPOSSIBLE = Symbol('impossible');
-const NO_CONDITIONS: ReadonlyArray<Condition> = [];
+const ALWAYS: Guard = { when: [], unless: [] };
 
 /** Finds the operation to run, as execution does; undefined when the document does not say which. */
 export function findOperation(document: DocumentNode, operationName: string | undefined): OperationDefinitionNode | undefined {
@@ -177,7 +188,7 @@ export function compileOperation(
 /** Spread fragments of one level: a later spread of the same fragment that an earlier one covers adds nothing. */
 interface Spread {
   readonly name: string;
-  readonly conditions: ReadonlyArray<Condition>;
+  readonly guard: Guard;
   readonly types: ReadonlySet<string> | null;
 }
 
@@ -213,7 +224,7 @@ class Compiler {
     if (known) return known;
     if (depth > this.settings.maxDepth) throw depthError(this.settings.maxDepth);
     const fields: FieldPlan[] = [];
-    this.collect(selectionSet, type, type, null, NO_CONDITIONS, base, depth, fields, []);
+    this.collect(selectionSet, type, type, null, ALWAYS, base, depth, fields, []);
     const plan: SetPlan = {
       fields,
       typenameKeys: fields.filter((f) => f.name === '__typename').map((f) => f.key),
@@ -227,7 +238,7 @@ class Compiler {
     levelType: GraphQLCompositeType | null,
     staticType: GraphQLCompositeType | null,
     types: ReadonlySet<string> | null,
-    conditions: ReadonlyArray<Condition>,
+    guard: Guard,
     base: number,
     depth: number,
     out: FieldPlan[],
@@ -236,7 +247,7 @@ class Compiler {
     for (const selection of selectionSet.selections) {
       const own = this.conditionsOf(selection.directives, levelType !== null);
       if (own === SKIPPED) continue;
-      const applied = own.length === 0 ? conditions : [...conditions, ...own];
+      let applied = own.length === 0 ? guard : { when: [...guard.when, ...own], unless: guard.unless };
       if (selection.kind === Kind.FIELD) {
         if (++this.selections > this.settings.maxSelections) {
           throw new CostLimitError(
@@ -263,12 +274,14 @@ class Compiler {
       const narrowed = levelType === null ? null : this.narrow(levelType, types, conditionType as GraphQLCompositeType);
       if (narrowed === IMPOSSIBLE) continue;
       if (fragmentName !== undefined) {
-        // Execution expands a fragment once per level; a repeat is covered
-        // when an earlier spread needed no more conditions and reached at
-        // least the same types.
+        // Execution expands a fragment once per level. A repeat is dropped
+        // when an earlier spread reaching the same types surely ran
+        // whenever this one would; otherwise it runs unless the earlier did.
         const name = fragmentName;
-        if (spreads.some((s) => s.name === name && isSubset(s.conditions, applied) && covers(s.types, narrowed))) continue;
-        spreads.push({ name, conditions: applied, types: narrowed });
+        const earlier = spreads.filter((s) => s.name === name && covers(s.types, narrowed) && clausesWithin(s.guard.unless, applied.unless));
+        if (earlier.some((s) => conditionsWithin(s.guard.when, applied.when))) continue;
+        if (earlier.length > 0) applied = { when: applied.when, unless: [...applied.unless, ...earlier.map((s) => s.guard.when)] };
+        spreads.push({ name, guard: applied, types: narrowed });
         this.spreading.add(name);
       }
       const innerType = levelType === null ? null : (conditionType as GraphQLCompositeType);
@@ -281,14 +294,14 @@ class Compiler {
     node: FieldNode,
     parent: GraphQLCompositeType | null,
     types: ReadonlySet<string> | null,
-    conditions: ReadonlyArray<Condition>,
+    guard: Guard,
     base: number,
     depth: number,
   ): FieldPlan {
     const name = node.name.value;
     const definition: GraphQLField<unknown, unknown> | undefined =
       parent && 'getFields' in parent ? parent.getFields()[name] : undefined;
-    const shape = { key: node.alias?.value ?? name, name, aliased: node.alias !== undefined, conditions, types };
+    const shape = { key: node.alias?.value ?? name, name, aliased: node.alias !== undefined, guard, types };
     if (!parent || !definition) {
       // __typename, __schema, __type (and anything unknown, which
       // validation reports): free, but their selections still nest.
@@ -383,7 +396,7 @@ class Compiler {
         (found ??= []).push({ variable: value.name.value, include });
       }
     }
-    return found ?? NO_CONDITIONS;
+    return found ?? ALWAYS.when;
   }
 
   /**
@@ -487,8 +500,13 @@ function variablesIn(value: ValueNode): string[] {
   }
 }
 
-function isSubset(smaller: ReadonlyArray<Condition>, larger: ReadonlyArray<Condition>): boolean {
+function conditionsWithin(smaller: ReadonlyArray<Condition>, larger: ReadonlyArray<Condition>): boolean {
   return smaller.every((c) => larger.some((d) => d.variable === c.variable && d.include === c.include));
+}
+
+/** Unless clauses are passed down by reference, so identity tells them apart. */
+function clausesWithin(smaller: Guard['unless'], larger: Guard['unless']): boolean {
+  return smaller.every((clause) => larger.includes(clause));
 }
 
 function covers(earlier: ReadonlySet<string> | null, later: ReadonlySet<string> | null): boolean {

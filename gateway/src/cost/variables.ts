@@ -1,4 +1,4 @@
-import type { Condition, OperationPlan } from './plan';
+import type { Condition, Guard, OperationPlan } from './plan';
 
 /**
  * The values of the variables that change an operation's cost, operation
@@ -28,7 +28,11 @@ export function costVariablesKey(names: ReadonlyArray<string>, values: CostVaria
 }
 
 /** Whether the selection's `@skip`/`@include` conditions let it run. */
-export function isIncluded(conditions: ReadonlyArray<Condition>, values: CostVariables): boolean {
+export function isIncluded(guard: Guard, values: CostVariables): boolean {
+  return allHold(guard.when, values) && !guard.unless.some((clause) => allHold(clause, values));
+}
+
+function allHold(conditions: ReadonlyArray<Condition>, values: CostVariables): boolean {
   for (const condition of conditions) {
     if (Boolean(values[condition.variable]) !== condition.include) return false;
   }

@@ -85,6 +85,7 @@ export const LIBRARY_SDL = `
     title: String!
     isbn: Isbn
     author: Author!
+    sequel: Book
     reviews: [Review!]! @listSize(assumedSize: 5)
     related: [Media!]! @listSize(assumedSize: 2)
   }
