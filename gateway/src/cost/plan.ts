@@ -16,6 +16,7 @@ import {
   type GraphQLInputType,
   type GraphQLOutputType,
   type GraphQLSchema,
+  type InlineFragmentNode,
   type OperationDefinitionNode,
   type SelectionSetNode,
   type ValueNode,
@@ -185,11 +186,23 @@ export function compileOperation(
   };
 }
 
-/** Spread fragments of one level: a later spread of the same fragment that an earlier one covers adds nothing. */
+/** A fragment spread of one level, remembered to expand each fragment once per level as execution does. */
 interface Spread {
   readonly name: string;
   readonly guard: Guard;
   readonly types: ReadonlySet<string> | null;
+}
+
+/** One selection set being compiled, fragments spread into it. */
+interface Level {
+  /** Static type of the selection set; null inside introspection. */
+  readonly type: GraphQLCompositeType | null;
+  /** Mutation base cost of each field, for the root level of a mutation. */
+  readonly base: number;
+  /** Depth of its fields, root fields being 1. */
+  readonly depth: number;
+  readonly fields: FieldPlan[];
+  readonly spreads: Spread[];
 }
 
 class Compiler {
@@ -223,27 +236,30 @@ class Compiler {
     const known = this.sets.get(selectionSet);
     if (known) return known;
     if (depth > this.settings.maxDepth) throw depthError(this.settings.maxDepth);
-    const fields: FieldPlan[] = [];
-    this.collect(selectionSet, type, type, null, ALWAYS, base, depth, fields, []);
+    const level: Level = { type, base, depth, fields: [], spreads: [] };
+    this.collect(selectionSet, level, type, null, ALWAYS);
     const plan: SetPlan = {
-      fields,
-      typenameKeys: fields.filter((f) => f.name === '__typename').map((f) => f.key),
+      fields: level.fields,
+      typenameKeys: level.fields.filter((f) => f.name === '__typename').map((f) => f.key),
     };
     this.sets.set(selectionSet, plan);
     return plan;
   }
 
+  /**
+   * Adds the fields of `selectionSet` to the level. `staticType` is the type
+   * they are written against (a fragment's condition), `types` the concrete
+   * types of the level they apply to (null: all), `guard` the conditions of
+   * the fragments on the way.
+   */
   private collect(
     selectionSet: SelectionSetNode,
-    levelType: GraphQLCompositeType | null,
+    level: Level,
     staticType: GraphQLCompositeType | null,
     types: ReadonlySet<string> | null,
     guard: Guard,
-    base: number,
-    depth: number,
-    out: FieldPlan[],
-    spreads: Spread[],
   ): void {
+    const levelType = level.type;
     for (const selection of selectionSet.selections) {
       const own = this.conditionsOf(selection.directives, levelType !== null);
       if (own === SKIPPED) continue;
@@ -256,11 +272,11 @@ class Compiler {
             { maxSelections: this.settings.maxSelections },
           );
         }
-        out.push(this.field(selection, staticType, types, applied, base, depth));
+        level.fields.push(this.field(selection, level, staticType, types, applied));
         continue;
       }
       let fragmentName: string | undefined;
-      let fragment: { typeCondition?: { name: { value: string } }; selectionSet: SelectionSetNode };
+      let fragment: InlineFragmentNode | FragmentDefinitionNode;
       if (selection.kind === Kind.INLINE_FRAGMENT) {
         fragment = selection;
       } else {
@@ -278,35 +294,36 @@ class Compiler {
         // when an earlier spread reaching the same types surely ran
         // whenever this one would; otherwise it runs unless the earlier did.
         const name = fragmentName;
-        const earlier = spreads.filter((s) => s.name === name && covers(s.types, narrowed) && clausesWithin(s.guard.unless, applied.unless));
+        const earlier = level.spreads.filter((s) => s.name === name && covers(s.types, narrowed) && clausesWithin(s.guard.unless, applied.unless));
         if (earlier.some((s) => conditionsWithin(s.guard.when, applied.when))) continue;
         if (earlier.length > 0) applied = { when: applied.when, unless: [...applied.unless, ...earlier.map((s) => s.guard.when)] };
-        spreads.push({ name, guard: applied, types: narrowed });
+        level.spreads.push({ name, guard: applied, types: narrowed });
         this.spreading.add(name);
       }
       const innerType = levelType === null ? null : (conditionType as GraphQLCompositeType);
-      this.collect(fragment.selectionSet, levelType, innerType, narrowed, applied, base, depth, out, spreads);
+      this.collect(fragment.selectionSet, level, innerType, narrowed, applied);
       if (fragmentName !== undefined) this.spreading.delete(fragmentName);
     }
   }
 
   private field(
     node: FieldNode,
+    level: Level,
     parent: GraphQLCompositeType | null,
     types: ReadonlySet<string> | null,
     guard: Guard,
-    base: number,
-    depth: number,
   ): FieldPlan {
+    const depth = level.depth;
     const name = node.name.value;
     const definition: GraphQLField<unknown, unknown> | undefined =
       parent && 'getFields' in parent ? parent.getFields()[name] : undefined;
-    const shape = { key: node.alias?.value ?? name, name, aliased: node.alias !== undefined, guard, types };
+    const key = node.alias?.value ?? name;
+    const aliased = node.alias !== undefined;
     if (!parent || !definition) {
       // __typename, __schema, __type (and anything unknown, which
       // validation reports): free, but their selections still nest.
       const children = node.selectionSet ? this.compileSet(node.selectionSet, null, depth + 1) : null;
-      return { ...shape, ...FREE, children };
+      return { key, name, aliased, guard, types, free: true, weight: 0, base: 0, argumentCost: 0, argumentTerms: [], listDepth: 0, sizing: null, children };
     }
     const coordinate = `${parent.name}.${name}`;
     const returned = getNamedType(definition.type);
@@ -315,10 +332,14 @@ class Compiler {
     const { argumentCost, argumentTerms } = this.argumentsOf(node, definition, coordinate);
     const children = node.selectionSet && isCompositeType(returned) ? this.compileSet(node.selectionSet, returned, depth + 1) : null;
     return {
-      ...shape,
+      key,
+      name,
+      aliased,
+      guard,
+      types,
       free: false,
       weight,
-      base,
+      base: level.base,
       argumentCost,
       argumentTerms,
       listDepth: listDepthOf(definition.type),
@@ -426,16 +447,6 @@ class Compiler {
     return names;
   }
 }
-
-const FREE = {
-  free: true,
-  weight: 0,
-  base: 0,
-  argumentCost: 0,
-  argumentTerms: [],
-  listDepth: 0,
-  sizing: null,
-} as const;
 
 /** MAX_DEPTH_EXCEEDED, the same whether compiling or measuring finds it. */
 export function depthError(maxDepth: number): CostLimitError {

@@ -300,6 +300,8 @@ describe('estimated cost over the project supergraph (schemas/)', () => {
     // nodes = 5 × (Product 1 + price 1 + stock 8) = 50
     // products = 1 × (ProductConnection 1 + totalCount 0 + pageInfo 1 + nodes 50) = 52
     expect(cost(query)).toBe(52);
+    // Without `first`, its schema default (20) sizes nodes: 1 × (1 + 0 + 1 + 20 × 10)
+    expect(cost(query.replace('products(first: 5)', 'products'))).toBe(202);
   });
 
   it('sizes products.nodes by the default of `first` (20) when it is left out', () => {
