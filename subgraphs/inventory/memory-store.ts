@@ -5,6 +5,7 @@ import {
   ADJUSTMENT_LOG_LIMIT,
   type InventoryStore,
   type Reservation,
+  type ReservationOutcome,
   type ReservationRequest,
   type SeedStock,
   type StockAdjustment,
@@ -60,12 +61,12 @@ export class MemoryInventoryStore implements InventoryStore {
     return this.levelOf(productId, [...this.warehouses.values()]);
   }
 
-  async reserveStock({ reservationId, productId, quantity }: ReservationRequest): Promise<Reservation> {
+  async reserveStock({ reservationId, productId, quantity }: ReservationRequest): Promise<ReservationOutcome> {
     this.stats.roundTrips++;
     const existing = this.reservations.get(reservationId);
     if (existing) {
       if (existing.productId !== productId || existing.quantity !== quantity) throw reservationIdReused(reservationId, existing);
-      return cloneReservation(existing)!;
+      return { reservation: cloneReservation(existing)!, stockAfter: null };
     }
     const perWarehouse = [...this.warehouses.keys()].map((warehouseId) => {
       const counts = this.stock.get(productId)?.get(warehouseId) ?? { onHand: 0, reserved: 0 };
@@ -76,22 +77,21 @@ export class MemoryInventoryStore implements InventoryStore {
     for (const { warehouseId, quantity: units } of allocations) this.countsOf(productId, warehouseId).reserved += units;
     const reservation: Reservation = { id: reservationId, productId, quantity, status: 'ACTIVE', allocations, createdAt: new Date().toISOString() };
     this.reservations.set(reservationId, reservation);
-    return cloneReservation(reservation)!;
+    return { reservation: cloneReservation(reservation)!, stockAfter: this.levelOf(productId, [...this.warehouses.values()]) };
   }
 
-  async releaseReservation(reservationId: string): Promise<Reservation> {
+  async releaseReservation(reservationId: string): Promise<ReservationOutcome> {
     this.stats.roundTrips++;
     const reservation = this.reservations.get(reservationId);
     if (!reservation) throw reservationNotFound(reservationId);
-    if (reservation.status === 'ACTIVE') {
-      for (const { warehouseId, quantity } of reservation.allocations) {
-        const counts = this.countsOf(reservation.productId, warehouseId);
-        counts.reserved = Math.max(0, counts.reserved - quantity);
-      }
-      reservation.status = 'RELEASED';
-      reservation.releasedAt = new Date().toISOString();
+    if (reservation.status !== 'ACTIVE') return { reservation: cloneReservation(reservation)!, stockAfter: null };
+    for (const { warehouseId, quantity } of reservation.allocations) {
+      const counts = this.countsOf(reservation.productId, warehouseId);
+      counts.reserved = Math.max(0, counts.reserved - quantity);
     }
-    return cloneReservation(reservation)!;
+    reservation.status = 'RELEASED';
+    reservation.releasedAt = new Date().toISOString();
+    return { reservation: cloneReservation(reservation)!, stockAfter: this.levelOf(reservation.productId, [...this.warehouses.values()]) };
   }
 
   async ensureWarehouses(warehouses: readonly Warehouse[]): Promise<void> {

@@ -7,6 +7,7 @@ import {
   ADJUSTMENT_LOG_LIMIT,
   type InventoryStore,
   type Reservation,
+  type ReservationOutcome,
   type ReservationRequest,
   type SeedStock,
   type StockAdjustment,
@@ -50,7 +51,8 @@ return { 'ok', redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[1]) }`
 /**
  * Reserves all or nothing, allocating like stock.ts#allocateGreedily: most
  * available first, ties by warehouse id. An existing reservation is answered
- * as it is (the caller compares product and quantity).
+ * as it is (the caller compares product and quantity); a new one with the
+ * product's counts and the warehouses after the change.
  * KEYS: warehouses, stock, reservation. ARGV: productId, quantity, reservationId, createdAt.
  */
 const RESERVE_STOCK = `
@@ -84,17 +86,18 @@ for _, c in ipairs(candidates) do
 end
 local reservation = cjson.encode({ id = ARGV[3], productId = ARGV[1], quantity = quantity, status = 'ACTIVE', allocations = allocations, createdAt = ARGV[4] })
 redis.call('SET', KEYS[3], reservation)
-return { 'created', reservation }`;
+return { 'created', reservation, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[1]) }`;
 
 /**
- * Returns an ACTIVE reservation's units and marks it RELEASED; a RELEASED one is answered unchanged.
- * KEYS: reservation, stock of its product. ARGV: releasedAt.
+ * Returns an ACTIVE reservation's units and marks it RELEASED, answering the
+ * product's counts and the warehouses after the change; a RELEASED one is answered unchanged.
+ * KEYS: reservation, stock of its product, warehouses. ARGV: releasedAt.
  */
 const RELEASE_RESERVATION = `
 local json = redis.call('GET', KEYS[1])
 if not json then return { 'not_found' } end
 local reservation = cjson.decode(json)
-if reservation.status ~= 'ACTIVE' then return { 'ok', json } end
+if reservation.status ~= 'ACTIVE' then return { 'unchanged', json } end
 for _, a in ipairs(reservation.allocations) do
   local field = a.warehouseId .. ':reserved'
   local reserved = tonumber(redis.call('HGET', KEYS[2], field) or '0')
@@ -104,7 +107,7 @@ reservation.status = 'RELEASED'
 reservation.releasedAt = ARGV[1]
 json = cjson.encode(reservation)
 redis.call('SET', KEYS[1], json)
-return { 'ok', json }`;
+return { 'released', json, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]) }`;
 
 /** HSET of ARGV (field, value, ...) only when the key does not exist yet. */
 const HSET_IF_ABSENT = `
@@ -117,8 +120,8 @@ export class RedisInventoryStore implements InventoryStore {
   readonly kind = 'redis';
   readonly stats: StoreStats = { roundTrips: 0 };
   private readonly adjust: RedisScript<[string, string[]?, string[]?] | [string, string]>;
-  private readonly reserve: RedisScript<[string, string]>;
-  private readonly release: RedisScript<[string, string?]>;
+  private readonly reserve: RedisScript<[string, string, string[]?, string[]?]>;
+  private readonly release: RedisScript<[string, string?, string[]?, string[]?]>;
   private readonly hsetIfAbsent: RedisScript<number>;
 
   constructor(private readonly redis: Redis) {
@@ -165,9 +168,9 @@ export class RedisInventoryStore implements InventoryStore {
     return stockLevel(productId, parseWarehouses(pairs(warehouses)), pairs(stock));
   }
 
-  async reserveStock({ reservationId, productId, quantity }: ReservationRequest): Promise<Reservation> {
+  async reserveStock({ reservationId, productId, quantity }: ReservationRequest): Promise<ReservationOutcome> {
     this.stats.roundTrips++;
-    const [outcome, value] = await this.reserve(
+    const [outcome, value, stock, warehouses] = await this.reserve(
       [KEY.warehouses, KEY.stock(productId), KEY.reservation(reservationId)],
       [productId, quantity, reservationId, new Date().toISOString()],
     );
@@ -176,19 +179,26 @@ export class RedisInventoryStore implements InventoryStore {
     if (outcome === 'exists' && (reservation.productId !== productId || reservation.quantity !== quantity)) {
       throw reservationIdReused(reservationId, reservation);
     }
-    return reservation;
+    const stockAfter = outcome === 'created' ? stockLevel(productId, parseWarehouses(pairs(warehouses!)), pairs(stock!)) : null;
+    return { reservation, stockAfter };
   }
 
   /** Two round trips: the reservation names the product whose stock key the script must declare. */
-  async releaseReservation(reservationId: string): Promise<Reservation> {
+  async releaseReservation(reservationId: string): Promise<ReservationOutcome> {
     const existing = await this.getReservation(reservationId);
     if (!existing) throw reservationNotFound(reservationId);
-    if (existing.status !== 'ACTIVE') return existing;
+    if (existing.status !== 'ACTIVE') return { reservation: existing, stockAfter: null };
     this.stats.roundTrips++;
     // A reservation's product never changes, so the key read above is still the right one.
-    const [outcome, json] = await this.release([KEY.reservation(reservationId), KEY.stock(existing.productId)], [new Date().toISOString()]);
+    const [outcome, json, stock, warehouses] = await this.release(
+      [KEY.reservation(reservationId), KEY.stock(existing.productId), KEY.warehouses],
+      [new Date().toISOString()],
+    );
     if (outcome === 'not_found') throw reservationNotFound(reservationId);
-    return parseReservation(json!);
+    const reservation = parseReservation(json!);
+    // 'unchanged': a concurrent release got there first, and it announces the change.
+    const stockAfter = outcome === 'released' ? stockLevel(reservation.productId, parseWarehouses(pairs(warehouses!)), pairs(stock!)) : null;
+    return { reservation, stockAfter };
   }
 
   async ensureWarehouses(warehouses: readonly Warehouse[]): Promise<void> {

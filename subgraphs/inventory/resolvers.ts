@@ -1,5 +1,8 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { StockChangedEvent } from '../../lib/events/catalogue';
+import { gatewayOnlySubscriptions, type EventPublisher } from '../shared/events';
 import type { Identity } from '../shared/gateway-auth';
+import { INVENTORY_SUBSCRIPTIONS, stockChangedByAdjustment, stockChangedByReservation } from './events';
 import type { InventoryLoaders } from './loaders';
 import type { Allocation, InventoryStore, Reservation, ReservationRequest, StockAdjustment } from './store';
 import { validateAdjustment, validateReservation, validateReservationId } from './validation';
@@ -9,6 +12,8 @@ export interface InventoryContext {
   loaders: InventoryLoaders;
   /** The caller, as signed by the gateway (the gateway already applied @requiresScopes to mutations). */
   identity: Identity;
+  /** Announces stock changes once they are made (./events). */
+  events: EventPublisher;
 }
 
 /** Inventory's Product is its key; `stock` is resolved per field through the loader. */
@@ -21,25 +26,36 @@ export const inventoryResolvers: GraphQLResolverMap<InventoryContext> = {
   },
 
   Mutation: {
-    adjustStock: async (_: unknown, args: StockAdjustment, { store, loaders }: InventoryContext): Promise<ProductRef> => {
+    adjustStock: async (_: unknown, args: StockAdjustment, { store, loaders, events }: InventoryContext): Promise<ProductRef> => {
       const adjustment = validateAdjustment(args);
       const level = await store.adjustStock(adjustment);
       // The answer already holds the new stock: selecting it costs no second trip.
       loaders.stockByProductId.clear(adjustment.productId).prime(adjustment.productId, level);
+      await events.publish(stockChangedByAdjustment(adjustment, level));
       return { id: adjustment.productId };
     },
 
-    reserveStock: async (_: unknown, args: ReservationRequest, { store, loaders }: InventoryContext) => {
-      const reservation = await store.reserveStock(validateReservation(args));
+    reserveStock: async (_: unknown, args: ReservationRequest, { store, loaders, events }: InventoryContext) => {
+      const { reservation, stockAfter } = await store.reserveStock(validateReservation(args));
       loaders.stockByProductId.clear(reservation.productId);
+      // A replay of an existing reservation moved nothing: nothing to announce.
+      if (stockAfter) await events.publish(stockChangedByReservation(reservation, stockAfter, 'reserved'));
       return reservation;
     },
 
-    releaseReservation: async (_: unknown, args: { reservationId: string }, { store, loaders }: InventoryContext) => {
-      const reservation = await store.releaseReservation(validateReservationId(args.reservationId));
+    releaseReservation: async (_: unknown, args: { reservationId: string }, { store, loaders, events }: InventoryContext) => {
+      const { reservation, stockAfter } = await store.releaseReservation(validateReservationId(args.reservationId));
       loaders.stockByProductId.clear(reservation.productId);
+      if (stockAfter) await events.publish(stockChangedByReservation(reservation, stockAfter, 'released'));
       return reservation;
     },
+  },
+
+  Subscription: gatewayOnlySubscriptions(INVENTORY_SUBSCRIPTIONS),
+
+  // The gateway serves these from the event itself (the planner's first fetch); the entity field leads to the Product.
+  StockChangedEvent: {
+    product: (event: StockChangedEvent): ProductRef => ({ id: event.productId }),
   },
 
   Product: {

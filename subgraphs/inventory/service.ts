@@ -17,7 +17,7 @@ export const inventorySubgraph: SubgraphDefinition<InventoryStore, InventoryCont
     const { seeded } = await store.seed(generateSeedStock());
     logger.info(seeded ? 'seeded the stock' : 'stock already seeded');
   },
-  createContext: (store, identity) => ({ store, identity, loaders: createInventoryLoaders(store) }),
+  createContext: (store, identity, events) => ({ store, identity, events, loaders: createInventoryLoaders(store) }),
 };
 
 /** Starts the inventory subgraph in this process (port 0 by default: a free port). */

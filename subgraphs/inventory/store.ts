@@ -43,6 +43,17 @@ export interface Reservation {
   releasedAt?: string;
 }
 
+/** What a reservation call did: the reservation, and the stock it left when it moved units. */
+export interface ReservationOutcome {
+  reservation: Reservation;
+  /**
+   * The product's stock right after this call moved units (taken in the same
+   * atomic step); null when it moved none: the reservation existed already,
+   * or was released already.
+   */
+  stockAfter: StockLevel | null;
+}
+
 export interface StockAdjustment {
   productId: string;
   warehouseId: string;
@@ -80,12 +91,12 @@ export interface InventoryStore extends SubgraphStore {
   /**
    * Allocates across warehouses (see `allocateGreedily`) and reserves, all or
    * nothing; INSUFFICIENT_STOCK when the product lacks the units. The same
-   * reservationId again returns the existing reservation (never reserves twice);
-   * with another product or quantity, IDEMPOTENCY_KEY_REUSED.
+   * reservationId again returns the existing reservation (never reserves twice;
+   * `stockAfter` null); with another product or quantity, IDEMPOTENCY_KEY_REUSED.
    */
-  reserveStock(request: ReservationRequest): Promise<Reservation>;
-  /** Returns the units; releasing a RELEASED reservation returns it unchanged. RESERVATION_NOT_FOUND. */
-  releaseReservation(reservationId: string): Promise<Reservation>;
+  reserveStock(request: ReservationRequest): Promise<ReservationOutcome>;
+  /** Returns the units; releasing a RELEASED reservation returns it unchanged (`stockAfter` null). RESERVATION_NOT_FOUND. */
+  releaseReservation(reservationId: string): Promise<ReservationOutcome>;
   /** Writes the warehouses that are missing (they are reference data: there is no API to create one). */
   ensureWarehouses(warehouses: readonly Warehouse[]): Promise<void>;
   /** Writes the stock of products that have none yet; never overwrites. Skipped once the store is seeded. */

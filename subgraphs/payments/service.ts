@@ -16,7 +16,7 @@ export const paymentsSubgraph: SubgraphDefinition<PaymentStore, PaymentsContext>
     const { seeded } = await store.seed(generateSeedPayments());
     logger.info(seeded ? 'seeded the payments' : 'payments already seeded');
   },
-  createContext: (store, identity) => ({ store, identity, loaders: createPaymentLoaders(store) }),
+  createContext: (store, identity, events) => ({ store, identity, events, loaders: createPaymentLoaders(store) }),
 };
 
 /** Starts the payments subgraph in this process (port 0 by default: a free port). */

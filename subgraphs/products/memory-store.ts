@@ -2,7 +2,7 @@ import type { Money } from '../shared/money';
 import { GroupedSeqIndex, SeqIndex, type Page } from '../shared/pagination';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { productNotFound, skuAlreadyExists } from './errors';
-import { productId, type NewProduct, type Product, type ProductListQuery, type ProductStore } from './store';
+import { productId, type NewProduct, type PriceUpdate, type Product, type ProductListQuery, type ProductStore } from './store';
 
 /**
  * Products in this process. Methods check and write without awaiting in
@@ -38,14 +38,14 @@ export class MemoryProductStore implements ProductStore {
     return created;
   }
 
-  async updateProductPrice(id: string, price: Money): Promise<Product> {
+  async updateProductPrice(id: string, price: Money): Promise<PriceUpdate> {
     this.stats.roundTrips++;
     const existing = this.byId.get(id);
     if (!existing) throw productNotFound(id);
     // Replace rather than mutate: a product handed out earlier stays a consistent snapshot.
     const updated = { ...existing, price: { ...price } };
     this.replace(updated);
-    return updated;
+    return { product: updated, previousPrice: { ...existing.price } };
   }
 
   async seed(products: readonly Product[]): Promise<SeedOutcome> {

@@ -4,7 +4,7 @@ import type { Page } from '../shared/pagination';
 import { RAISE_COUNTER_LUA, SEQ_PAGE_LUA, defineScript, execOrThrow, readSeqPage, type RedisScript } from '../shared/redis';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { productNotFound, skuAlreadyExists } from './errors';
-import type { NewProduct, Product, ProductListQuery, ProductStore } from './store';
+import type { NewProduct, PriceUpdate, Product, ProductListQuery, ProductStore } from './store';
 
 /**
  * Keys (all under `products:`):
@@ -38,14 +38,16 @@ redis.call('ZADD', KEYS[4], seq, product.id)
 redis.call('ZADD', KEYS[5], seq, product.id)
 return { 'ok', json }`;
 
+/** Sets the price; answers the product after and the price before. KEYS: products. ARGV: id, amount, currency. */
 const UPDATE_PRICE = `
 local json = redis.call('HGET', KEYS[1], ARGV[1])
 if not json then return { 'not_found' } end
 local product = cjson.decode(json)
+local previous = cjson.encode(product.price)
 product.price = { amount = tonumber(ARGV[2]), currency = ARGV[3] }
 json = cjson.encode(product)
 redis.call('HSET', KEYS[1], ARGV[1], json)
-return { 'ok', json }`;
+return { 'ok', json, previous }`;
 
 /** Products in Redis. Every method is one round trip, except seeding. */
 export class RedisProductStore implements ProductStore {
@@ -86,11 +88,12 @@ export class RedisProductStore implements ProductStore {
     return parseProduct(json);
   }
 
-  async updateProductPrice(id: string, price: Money): Promise<Product> {
+  async updateProductPrice(id: string, price: Money): Promise<PriceUpdate> {
     this.stats.roundTrips++;
-    const [outcome, json] = await this.updatePrice([KEY.product], [id, price.amount, price.currency]);
+    const [outcome, json, previous] = await this.updatePrice([KEY.product], [id, price.amount, price.currency]);
     if (outcome === 'not_found') throw productNotFound(id);
-    return parseProduct(json);
+    const { amount, currency } = JSON.parse(previous) as Money;
+    return { product: parseProduct(json), previousPrice: { amount, currency } };
   }
 
   /**

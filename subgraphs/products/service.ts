@@ -16,7 +16,7 @@ export const productsSubgraph: SubgraphDefinition<ProductStore, ProductsContext>
     const { seeded } = await store.seed(generateSeedProducts());
     logger.info(seeded ? 'seeded the catalogue' : 'catalogue already seeded');
   },
-  createContext: (store, identity) => ({ store, identity, loaders: createProductLoaders(store) }),
+  createContext: (store, identity, events) => ({ store, identity, events, loaders: createProductLoaders(store) }),
 };
 
 /** Starts the products subgraph in this process (port 0 by default: a free port). */

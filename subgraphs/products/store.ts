@@ -16,6 +16,12 @@ export interface Product {
 
 export type NewProduct = Omit<Product, 'id' | 'seq'>;
 
+/** What a price update did: the product as it is now, and the price it had (taken in the same atomic step). */
+export interface PriceUpdate {
+  product: Product;
+  previousPrice: Money;
+}
+
 export interface ProductListQuery {
   first: number;
   /** Only products created after this one (a decoded cursor). */
@@ -40,7 +46,7 @@ export interface ProductStore extends SubgraphStore {
   /** Assigns the next id; SKU_ALREADY_EXISTS when the sku is taken. */
   createProduct(product: NewProduct): Promise<Product>;
   /** PRODUCT_NOT_FOUND for an unknown id. */
-  updateProductPrice(id: string, price: Money): Promise<Product>;
+  updateProductPrice(id: string, price: Money): Promise<PriceUpdate>;
   /** Writes whatever of `products` is missing; never overwrites. Skipped once the store is seeded. */
   seed(products: readonly Product[]): Promise<SeedOutcome>;
 }

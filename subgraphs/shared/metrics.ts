@@ -32,7 +32,8 @@ function formatLabels(labels: Record<string, string>): string {
 /**
  * The counters a subgraph exposes on `/metrics` in the Prometheus text
  * format: GraphQL requests by operation type and outcome, errors by code,
- * and the store's round trips (read from the store's own stats at scrape time).
+ * refused identities, events published and given up on by channel, and the
+ * store's round trips (read from the store's own stats at scrape time).
  */
 export class SubgraphMetrics {
   private readonly requests = new LabelledCounter('graphql_requests_total', 'GraphQL requests answered, by operation type and outcome.');
@@ -40,6 +41,11 @@ export class SubgraphMetrics {
   private readonly refused = new LabelledCounter(
     'gateway_identity_refused_total',
     'Requests answered 401 for lack of a valid gateway identity, by reason (missing, malformed, bad-signature, expired).',
+  );
+  private readonly eventsPublished = new LabelledCounter('events_published_total', 'Domain events published on the event bus, by channel.');
+  private readonly eventsPublishFailed = new LabelledCounter(
+    'events_publish_failed_total',
+    'Domain events given up on after retries, by channel: the change was made, its event is lost (see the warn log for the event id).',
   );
 
   constructor(
@@ -57,13 +63,21 @@ export class SubgraphMetrics {
     this.refused.inc({ subgraph: this.subgraph, reason });
   }
 
+  recordEventPublished(channel: string): void {
+    this.eventsPublished.inc({ subgraph: this.subgraph, channel });
+  }
+
+  recordEventPublishFailed(channel: string): void {
+    this.eventsPublishFailed.inc({ subgraph: this.subgraph, channel });
+  }
+
   render(): string {
     const roundTrips = [
       '# HELP store_round_trips_total Trips to the data store: one per call of the in-process store, one per network round trip to Redis.',
       '# TYPE store_round_trips_total counter',
       `store_round_trips_total${formatLabels({ subgraph: this.subgraph, store: this.store.kind })} ${this.store.stats.roundTrips}`,
     ].join('\n');
-    return `${[roundTrips, this.requests.render(), this.errors.render(), this.refused.render()].join('\n')}\n`;
+    return `${[roundTrips, this.requests.render(), this.errors.render(), this.refused.render(), this.eventsPublished.render(), this.eventsPublishFailed.render()].join('\n')}\n`;
   }
 
   /** `/metrics` */

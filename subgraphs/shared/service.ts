@@ -7,11 +7,15 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
 import { DEV_INTERNAL_SECRET } from '../../lib/auth/internal-identity';
+import { InProcessEventBus, RedisEventBus, type EventBus } from '../../lib/events/bus';
+import { channelsPublishedBy } from '../../lib/events/catalogue';
+import { createEventStreamEndpoint, type EventStreamEndpoint } from '../../lib/events/sse-server';
 import { createGraphQLHttpHandler, healthRoute, readinessRoute } from '../../lib/http/graphql-handler';
 import { startHttpServer, type RunningHttpServer } from '../../lib/http/server';
 import { createLogger, type LogLevel, type Logger } from '../../lib/logger';
 import { toApolloLogger } from '../../lib/apollo-logger';
 import { checkInternalAuthSecret } from './config';
+import { EventPublisher } from './events';
 import { gatewayIdentityOf, type Identity } from './gateway-auth';
 import { SubgraphMetrics, useRequestMetrics } from './metrics';
 import type { SubgraphName } from './ports';
@@ -44,6 +48,17 @@ export interface SubgraphOptions {
   maxBodyBytes?: number;
   /** How long close() lets in-flight requests finish. Default: 10 000 ms. */
   shutdownGraceMs?: number;
+  /**
+   * Where the subgraph publishes its domain events (lib/events). Default: a
+   * RedisEventBus on `redisUrl`, else an InProcessEventBus; either is closed
+   * with the service. A bus given here is used as it is and left open (tests
+   * inject one). `/events` serves the events of this bus.
+   */
+  eventBus?: EventBus;
+  /** The wait before each retry of a failed publish. Default: [50, 250] ms (two retries). */
+  eventPublishRetryDelaysMs?: readonly number[];
+  /** How often an `/events` stream gets a `: ping` comment. Default: 15 000 ms. */
+  eventsKeepAliveMs?: number;
 }
 
 /** A subgraph serving in this process. */
@@ -54,6 +69,8 @@ export interface RunningSubgraph<TStore> {
   port: number;
   /** The store the resolvers use (its `stats.roundTrips` counts store trips). */
   store: TStore;
+  /** The bus the subgraph publishes its events on (the injected one, Redis, or in-process). */
+  eventBus: EventBus;
   /** Stops accepting, drains in-flight requests, stops Apollo Server, closes Redis. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -69,18 +86,27 @@ export interface SubgraphDefinition<TStore extends SubgraphStore, TContext exten
   prepareStore(store: TStore, options: { seed: boolean; logger: Logger }): Promise<void>;
   /**
    * The per-request context: fresh dataloaders, so batches and caches never
-   * outlive a request, and the caller's identity as verified from the gateway's signature.
+   * outlive a request, the caller's identity as verified from the gateway's
+   * signature, and the publisher mutations announce their changes with.
    */
-  createContext(store: TStore, identity: Identity): TContext;
+  createContext(store: TStore, identity: Identity, events: EventPublisher): TContext;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
 
 /**
- * Starts one subgraph: its store (memory or Redis) with seed data, its
- * schema from `schemas/<name>.graphql`, Apollo Server, and the shared HTTP
- * adapter with `/graphql` (gateway-signed requests only), `/health`, `/ready` and `/metrics`.
+ * Starts one subgraph: its store (memory or Redis) with seed data, its event
+ * bus, its schema from `schemas/<name>.graphql`, Apollo Server, and the shared
+ * HTTP adapter with `/graphql` and `/events` (both for gateway-signed requests
+ * only), `/health`, `/ready` and `/metrics`.
+ *
+ * Events: with REDIS_URL the subgraph publishes to Redis, where every gateway
+ * replica subscribes. Without it (embedded mode) the subgraph runs in its own
+ * process with an in-process bus, which no gateway can reach; `/events`
+ * serves that bus as Server-Sent Events and the gateway follows it
+ * (lib/events/sse-client). `/events` always serves the subgraph's bus, so
+ * with Redis it relays what every replica of this subgraph published.
  */
 export async function startSubgraphService<TStore extends SubgraphStore, TContext extends BaseContext>(
   definition: SubgraphDefinition<TStore, TContext>,
@@ -95,12 +121,19 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
 
   const redis = options.redisUrl ? await connectRedis(options.redisUrl, logger) : undefined;
   const store = redis ? definition.createRedisStore(redis) : definition.createMemoryStore();
+  let ownBus: EventBus | undefined;
   let server: ApolloServer<TContext> | undefined;
   let http: RunningHttpServer | undefined;
+  let eventStreams: EventStreamEndpoint | undefined;
   try {
     await definition.prepareStore(store, { seed: options.seed ?? true, logger });
 
+    if (!options.eventBus) {
+      ownBus = options.redisUrl ? await RedisEventBus.connect(options.redisUrl, { logger }) : new InProcessEventBus({ logger });
+    }
+    const eventBus = (options.eventBus ?? ownBus)!;
     const metrics = new SubgraphMetrics(name, store);
+    const events = new EventPublisher(eventBus, { logger, metrics, retryDelaysMs: options.eventPublishRetryDelaysMs });
     server = new ApolloServer<TContext>({
       // The resolvers are typed against TContext, which Apollo Server builds per request from createContext.
       schema: buildSubgraphSchema({ typeDefs: loadSubgraphTypeDefs(name), resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
@@ -133,35 +166,49 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
 
     let accepting = true;
     const identityOf = gatewayIdentityOf(internalAuthSecret, { logger, onRefused: (reason) => metrics.recordRefusedIdentity(reason) });
+    eventStreams = createEventStreamEndpoint({
+      bus: eventBus,
+      channels: channelsPublishedBy(name),
+      // The same check as /graphql: events are for the gateway only.
+      authorize: (req) => void identityOf(req),
+      keepAliveMs: options.eventsKeepAliveMs,
+      logger,
+    });
     const handler = createGraphQLHttpHandler<TContext>({
       server,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       // Only /graphql builds a context: /health, /ready and /metrics stay open to probes and scrapers.
-      context: async (req) => definition.createContext(store, identityOf(req)),
-      routes: { '/health': healthRoute, '/ready': readinessRoute(() => accepting), '/metrics': metrics.route() },
+      context: async (req) => definition.createContext(store, identityOf(req), events),
+      routes: { '/health': healthRoute, '/ready': readinessRoute(() => accepting), '/metrics': metrics.route(), '/events': eventStreams.route },
       logger,
     });
     http = await startHttpServer(handler, { port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
     const url = `${http.url}/graphql`;
     logger.info('subgraph listening', { url, store: redis ? `redis ${describeRedisUrl(options.redisUrl!)}` : 'memory', introspection });
 
-    const running = { server, http };
+    const running = { server, http, eventStreams };
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
         accepting = false;
+        // Event streams never end by themselves: end them first, or draining would wait them out.
+        await running.eventStreams.close();
         await running.http.close(options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
         await running.server.stop();
+        // After the drain: in-flight mutations have published their events.
+        await ownBus?.close();
         if (redis) await closeRedis(redis);
         logger.info('subgraph stopped');
       })();
       return closing;
     };
-    return { name, url, port: http.port, store, close };
+    return { name, url, port: http.port, store, eventBus, close };
   } catch (error) {
     // A failed start leaves nothing running behind it.
+    await eventStreams?.close();
     await http?.close(0);
     await server?.stop().catch(() => undefined);
+    await ownBus?.close();
     if (redis) await closeRedis(redis);
     throw error;
   }

@@ -1,0 +1,430 @@
+import { RedisEventBus, type EventBus } from '../../lib/events/bus';
+import { EVENT_CHANNELS, channelOf, channelsPublishedBy, type DomainEvent, type EventType, type EventsByType } from '../../lib/events/catalogue';
+import { eventsUrlOf, subscribeToSubgraphEvents } from '../../lib/events/sse-client';
+import { createLogger, type Logger } from '../../lib/logger';
+import { inventoryResolvers } from '../../subgraphs/inventory/resolvers';
+import { paymentsResolvers } from '../../subgraphs/payments/resolvers';
+import { DECLINE_ABOVE_MINOR_UNITS } from '../../subgraphs/payments/rules';
+import { productsResolvers } from '../../subgraphs/products/resolvers';
+import { SUBSCRIPTIONS_VIA_GATEWAY } from '../../subgraphs/shared/events';
+import type { SubgraphName } from '../../subgraphs/shared/ports';
+import type { StoreKind } from '../../subgraphs/shared/store';
+import { STORE_KINDS, TEST_ADMIN, data, errorCode, identityHeaders, useSubgraphHarness } from './harness';
+
+const ADJUST = `mutation($productId: ID!, $warehouseId: ID!, $delta: Int!, $reason: String!) {
+  adjustStock(productId: $productId, warehouseId: $warehouseId, delta: $delta, reason: $reason) { id stock { onHand reserved available } }
+}`;
+const RESERVE = `mutation($productId: ID!, $quantity: Int!, $reservationId: ID!) {
+  reserveStock(productId: $productId, quantity: $quantity, reservationId: $reservationId) { id product { stock { onHand reserved available } } }
+}`;
+const RELEASE = 'mutation($id: ID!) { releaseReservation(reservationId: $id) { id status product { stock { onHand reserved available } } } }';
+const AUTHORIZE = 'mutation($input: AuthorizePaymentInput!, $key: String!) { authorizePayment(input: $input, idempotencyKey: $key) { id status customerId } }';
+const CAPTURE = 'mutation($id: ID!) { capturePayment(id: $id) { id status } }';
+const REFUND = 'mutation($id: ID!, $amount: MoneyInput!) { refundPayment(id: $id, amount: $amount) { id status } }';
+const CREATE = 'mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name price { amount currency } } }';
+const UPDATE_PRICE = 'mutation($id: ID!, $price: MoneyInput!) { updateProductPrice(id: $id, price: $price) { id price { amount currency } } }';
+
+/** p-0001 starts with 10 units, all in wh-1; p-0002 with 5 + 3 + 2 in wh-1, wh-2, wh-3. */
+const TEN_IN_WH1 = 'p-0001';
+const SPREAD = 'p-0002';
+const order = { orderId: 'order-42', customerId: 'c-001', amount: { amount: 5998, currency: 'USD' }, items: [{ productId: 'p-0001', quantity: 2 }] };
+const lamp = { sku: 'SKU-LAMP-1', name: 'Desk lamp', description: 'Warm light', category: 'home', price: { amount: 2999, currency: 'USD' } };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const quiet = createLogger('silent');
+
+/** Events as a consumer of one subgraph receives them. */
+interface EventCapture {
+  events: DomainEvent[];
+  /** Waits until `count` events in all have arrived, and answers them. */
+  next(count: number): Promise<DomainEvent[]>;
+  close(): Promise<void>;
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function capture(events: DomainEvent[], close: () => Promise<void>): EventCapture {
+  return {
+    events,
+    async next(count) {
+      await until(() => events.length >= count, `${count} event(s) (got ${events.length}: ${events.map((e) => e.type).join(', ')})`);
+      return events.slice(0, count);
+    },
+    close,
+  };
+}
+
+/** A Redis consumer, as a gateway replica is: its own subscriptions on the subgraph's channels. */
+async function captureFromRedis(redisUrl: string, name: SubgraphName): Promise<EventCapture> {
+  const bus = await RedisEventBus.connect(redisUrl);
+  const events: DomainEvent[] = [];
+  for (const channel of channelsPublishedBy(name)) await bus.subscribe(channel, (event) => events.push(event));
+  return capture(events, () => bus.close());
+}
+
+/** The gateway in embedded mode: follows the subgraph's /events, signed as the gateway signs. */
+async function captureFromStream(subgraph: { url: string; name: SubgraphName }): Promise<EventCapture> {
+  const events: DomainEvent[] = [];
+  let opened = false;
+  const close = subscribeToSubgraphEvents(eventsUrlOf(subgraph.url), channelsPublishedBy(subgraph.name), () => identityHeaders(), (channel, event) => {
+    expect(channel).toBe(channelOf(event));
+    events.push(event);
+  }, quiet, { onOpen: () => (opened = true) });
+  await until(() => opened, 'the /events stream to open');
+  return capture(events, close);
+}
+
+/** A bus whose publish fails `failures` times (Infinity: always), then works (delivering nowhere). */
+class FlakyBus implements EventBus {
+  attempts = 0;
+  constructor(private failures: number) {}
+  async publish(): Promise<void> {
+    this.attempts++;
+    if (this.failures-- > 0) throw new Error('the bus is down');
+  }
+  async subscribe() {
+    return async () => undefined;
+  }
+  async close() {}
+}
+
+function recordingLogger(): Logger & { warnings: Array<{ msg: string; fields?: Record<string, unknown> }> } {
+  const warnings: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
+  const logger = {
+    warnings,
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (msg: string, fields?: Record<string, unknown>) => warnings.push({ msg, fields }),
+    error: () => undefined,
+    child: () => logger,
+  };
+  return logger;
+}
+
+const metricsOf = async (subgraph: { url: string }) => (await fetch(subgraph.url.replace(/\/graphql$/, '/metrics'))).text();
+
+/** Checks the envelope every event has and answers the event typed. */
+function expectEvent<T extends EventType>(event: DomainEvent, type: T): EventsByType[T] {
+  expect(event.type).toBe(type);
+  expect(event.id).toMatch(UUID);
+  expect(new Date(event.occurredAt).toISOString()).toBe(event.occurredAt);
+  expect(Math.abs(Date.now() - Date.parse(event.occurredAt))).toBeLessThan(60_000);
+  return event as EventsByType[T];
+}
+
+describe.each(STORE_KINDS)('events published by the subgraphs on the %s store', (kind: StoreKind) => {
+  const harness = useSubgraphHarness();
+  const captures: EventCapture[] = [];
+  afterEach(async () => {
+    await Promise.all(captures.splice(0).map((c) => c.close()));
+  });
+
+  /** Starts the subgraph and follows its events the way a gateway would with this store: Redis pub/sub, or /events. */
+  async function startWithEvents<N extends SubgraphName>(name: N, options = {}) {
+    const subgraph = await harness.start(name, kind, options);
+    const events = kind === 'redis' ? await captureFromRedis(harness.redisUrl(), name) : await captureFromStream(subgraph);
+    captures.push(events);
+    return { subgraph, events };
+  }
+
+  describe('inventory', () => {
+    it('adjustStock publishes StockChanged with the delta, warehouse and reason as given and the product totals after it', async () => {
+      const { subgraph, events } = await startWithEvents('inventory');
+      const { adjustStock } = await data(subgraph, ADJUST, { productId: SPREAD, warehouseId: 'wh-3', delta: 4, reason: 'restock' });
+      const [event] = await events.next(1);
+      expect(expectEvent(event, 'StockChanged')).toEqual({
+        id: event.id,
+        occurredAt: event.occurredAt,
+        type: 'StockChanged',
+        entity: { __typename: 'Product', id: SPREAD },
+        productId: SPREAD,
+        warehouseId: 'wh-3',
+        delta: 4,
+        onHand: 14,
+        reserved: 0,
+        available: 14,
+        reason: 'restock',
+      });
+      expect(adjustStock.stock).toEqual({ onHand: 14, reserved: 0, available: 14 });
+    });
+
+    it('reserveStock publishes one StockChanged per warehouse it takes units from, with negative deltas, ending at the stock after it', async () => {
+      const { subgraph, events } = await startWithEvents('inventory');
+      const { reserveStock } = await data(subgraph, RESERVE, { productId: SPREAD, quantity: 7, reservationId: 'order-1' });
+      const published = (await events.next(2)).map((e) => expectEvent(e, 'StockChanged'));
+      // Greedy allocation: 5 from wh-1 (the most available), then 2 from wh-2.
+      expect(published.map(({ warehouseId, delta, onHand, reserved, available, reason, entity }) => ({ warehouseId, delta, onHand, reserved, available, reason, entity }))).toEqual([
+        { warehouseId: 'wh-1', delta: -5, onHand: 10, reserved: 5, available: 5, reason: 'reservation:order-1', entity: { __typename: 'Product', id: SPREAD } },
+        { warehouseId: 'wh-2', delta: -2, onHand: 10, reserved: 7, available: 3, reason: 'reservation:order-1', entity: { __typename: 'Product', id: SPREAD } },
+      ]);
+      expect(reserveStock.product.stock).toEqual({ onHand: 10, reserved: 7, available: 3 });
+      expect(published[0].id).not.toBe(published[1].id);
+    });
+
+    it('does not publish again for a replayed reservation, nor for a release of a released one', async () => {
+      const { subgraph, events } = await startWithEvents('inventory');
+      await data(subgraph, RESERVE, { productId: TEN_IN_WH1, quantity: 4, reservationId: 'order-2' });
+      await events.next(1);
+      await data(subgraph, RESERVE, { productId: TEN_IN_WH1, quantity: 4, reservationId: 'order-2' });
+      await data(subgraph, RELEASE, { id: 'order-2' });
+      await data(subgraph, RELEASE, { id: 'order-2' });
+      // A last change to know everything before it has arrived.
+      await data(subgraph, ADJUST, { productId: TEN_IN_WH1, warehouseId: 'wh-2', delta: 1, reason: 'marker' });
+      await until(() => events.events.some((e) => e.type === 'StockChanged' && e.reason === 'marker'), 'the marker event');
+      expect(events.events.map((e) => e.type === 'StockChanged' && [e.reason, e.delta])).toEqual([
+        ['reservation:order-2', -4],
+        ['release:order-2', 4],
+        ['marker', 1],
+      ]);
+    });
+
+    it('releaseReservation publishes the units coming back per warehouse, ending at the stock after it', async () => {
+      const { subgraph, events } = await startWithEvents('inventory');
+      await data(subgraph, RESERVE, { productId: SPREAD, quantity: 9, reservationId: 'order-3' });
+      await events.next(3);
+      const { releaseReservation } = await data(subgraph, RELEASE, { id: 'order-3' });
+      const released = (await events.next(6)).slice(3).map((e) => expectEvent(e, 'StockChanged'));
+      expect(released.map(({ warehouseId, delta, reserved, available, reason }) => ({ warehouseId, delta, reserved, available, reason }))).toEqual([
+        { warehouseId: 'wh-1', delta: 5, reserved: 4, available: 6, reason: 'release:order-3' },
+        { warehouseId: 'wh-2', delta: 3, reserved: 1, available: 9, reason: 'release:order-3' },
+        { warehouseId: 'wh-3', delta: 1, reserved: 0, available: 10, reason: 'release:order-3' },
+      ]);
+      expect(releaseReservation.product.stock).toEqual({ onHand: 10, reserved: 0, available: 10 });
+    });
+
+    it('publishes nothing for a change that failed', async () => {
+      const { subgraph, events } = await startWithEvents('inventory');
+      expect(await errorCode(subgraph, RESERVE, { productId: TEN_IN_WH1, quantity: 11, reservationId: 'too-many' })).toBe('INSUFFICIENT_STOCK');
+      await data(subgraph, ADJUST, { productId: TEN_IN_WH1, warehouseId: 'wh-1', delta: -1, reason: 'marker' });
+      const [only] = await events.next(1);
+      expect(only).toMatchObject({ type: 'StockChanged', reason: 'marker' });
+      expect(events.events).toHaveLength(1);
+    });
+  });
+
+  describe('payments', () => {
+    it('authorizePayment publishes PaymentStatusChanged PENDING -> AUTHORIZED with the customer, keyed by Payment', async () => {
+      const { subgraph, events } = await startWithEvents('payments');
+      const { authorizePayment } = await data(subgraph, AUTHORIZE, { input: order, key: 'key-1' });
+      const [event] = await events.next(1);
+      expect(expectEvent(event, 'PaymentStatusChanged')).toEqual({
+        id: event.id,
+        occurredAt: event.occurredAt,
+        type: 'PaymentStatusChanged',
+        entity: { __typename: 'Payment', id: authorizePayment.id },
+        paymentId: authorizePayment.id,
+        customerId: 'c-001',
+        from: 'PENDING',
+        to: 'AUTHORIZED',
+      });
+    });
+
+    it('publishes PENDING -> FAILED for a declined authorization', async () => {
+      const { subgraph, events } = await startWithEvents('payments');
+      await data(subgraph, AUTHORIZE, { input: { ...order, amount: { amount: DECLINE_ABOVE_MINOR_UNITS + 1, currency: 'USD' } }, key: 'big' });
+      expect(await events.next(1)).toEqual([expect.objectContaining({ from: 'PENDING', to: 'FAILED' })]);
+    });
+
+    it('does not publish for an idempotent replay of an authorization', async () => {
+      const { subgraph, events } = await startWithEvents('payments');
+      const first = (await data(subgraph, AUTHORIZE, { input: order, key: 'key-2' })).authorizePayment;
+      const replay = (await data(subgraph, AUTHORIZE, { input: order, key: 'key-2' })).authorizePayment;
+      expect(replay.id).toBe(first.id);
+      const marker = (await data(subgraph, AUTHORIZE, { input: { ...order, orderId: 'order-43' }, key: 'key-3' })).authorizePayment;
+      await until(() => events.events.some((e) => e.type === 'PaymentStatusChanged' && e.paymentId === marker.id), 'the marker event');
+      expect(events.events.map((e) => e.type === 'PaymentStatusChanged' && e.paymentId)).toEqual([first.id, marker.id]);
+    });
+
+    it('capture publishes AUTHORIZED -> CAPTURED; a partial refund publishes nothing; the full refund CAPTURED -> REFUNDED', async () => {
+      const { subgraph, events } = await startWithEvents('payments');
+      const { id } = (await data(subgraph, AUTHORIZE, { input: order, key: 'key-4' })).authorizePayment;
+      await data(subgraph, CAPTURE, { id });
+      expect((await data(subgraph, REFUND, { id, amount: { amount: 1000, currency: 'USD' } })).refundPayment.status).toBe('CAPTURED');
+      expect((await data(subgraph, REFUND, { id, amount: { amount: 4998, currency: 'USD' } })).refundPayment.status).toBe('REFUNDED');
+      const published = (await events.next(3)).map((e) => expectEvent(e, 'PaymentStatusChanged'));
+      expect(published.map(({ paymentId, from, to, customerId }) => ({ paymentId, from, to, customerId }))).toEqual([
+        { paymentId: id, from: 'PENDING', to: 'AUTHORIZED', customerId: 'c-001' },
+        { paymentId: id, from: 'AUTHORIZED', to: 'CAPTURED', customerId: 'c-001' },
+        { paymentId: id, from: 'CAPTURED', to: 'REFUNDED', customerId: 'c-001' },
+      ]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect(events.events).toHaveLength(3);
+    });
+
+    it('publishes nothing for a refused transition', async () => {
+      const { subgraph, events } = await startWithEvents('payments');
+      const { id } = (await data(subgraph, AUTHORIZE, { input: order, key: 'key-5' })).authorizePayment;
+      await events.next(1);
+      expect(await errorCode(subgraph, REFUND, { id, amount: { amount: 1, currency: 'USD' } })).toBe('ILLEGAL_PAYMENT_TRANSITION');
+      await data(subgraph, CAPTURE, { id });
+      expect((await events.next(2))[1]).toMatchObject({ from: 'AUTHORIZED', to: 'CAPTURED' });
+      expect(events.events).toHaveLength(2);
+    });
+  });
+
+  describe('products', () => {
+    it('createProduct publishes ProductCreated with the new id, sku, name and price', async () => {
+      const { subgraph, events } = await startWithEvents('products');
+      const { createProduct } = await data(subgraph, CREATE, { input: lamp });
+      const [event] = await events.next(1);
+      expect(expectEvent(event, 'ProductCreated')).toEqual({
+        id: event.id,
+        occurredAt: event.occurredAt,
+        type: 'ProductCreated',
+        entity: { __typename: 'Product', id: createProduct.id },
+        productId: createProduct.id,
+        sku: lamp.sku,
+        name: lamp.name,
+        price: lamp.price,
+      });
+    });
+
+    it('updateProductPrice publishes PriceChanged with the old and the new price, and nothing when the price stays the same', async () => {
+      const { subgraph, events } = await startWithEvents('products');
+      const before = (await data(subgraph, '{ product(id: "p-0003") { price { amount currency } } }')).product.price;
+      await data(subgraph, UPDATE_PRICE, { id: 'p-0003', price: { amount: 1234, currency: 'EUR' } });
+      await data(subgraph, UPDATE_PRICE, { id: 'p-0003', price: { amount: 1234, currency: 'EUR' } });
+      await data(subgraph, UPDATE_PRICE, { id: 'p-0003', price: { amount: 1234, currency: 'USD' } });
+      const [first, second] = (await events.next(2)).map((e) => expectEvent(e, 'PriceChanged'));
+      expect(first).toMatchObject({ entity: { __typename: 'Product', id: 'p-0003' }, productId: 'p-0003', oldPrice: before, newPrice: { amount: 1234, currency: 'EUR' } });
+      expect(second).toMatchObject({ oldPrice: { amount: 1234, currency: 'EUR' }, newPrice: { amount: 1234, currency: 'USD' } });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(events.events).toHaveLength(2);
+    });
+  });
+
+  it('counts published events per channel on /metrics', async () => {
+    const { subgraph, events } = await startWithEvents('products');
+    await data(subgraph, CREATE, { input: lamp });
+    await data(subgraph, UPDATE_PRICE, { id: 'p-0001', price: { amount: 1, currency: 'USD' } });
+    await events.next(2);
+    const metrics = await metricsOf(subgraph);
+    expect(metrics).toContain(`events_published_total{subgraph="products",channel="${EVENT_CHANNELS.ProductCreated}"} 1`);
+    expect(metrics).toContain(`events_published_total{subgraph="products",channel="${EVENT_CHANNELS.PriceChanged}"} 1`);
+    expect(metrics).not.toMatch(/^events_publish_failed_total\{/m);
+  });
+
+  it('answers the mutation when the bus keeps failing, after retrying, and counts and logs the lost event', async () => {
+    const bus = new FlakyBus(Infinity);
+    const logger = recordingLogger();
+    const subgraph = await harness.start('products', kind, { eventBus: bus, logger, eventPublishRetryDelaysMs: [5, 5] });
+    const { updateProductPrice } = await data(subgraph, UPDATE_PRICE, { id: 'p-0001', price: { amount: 4321, currency: 'USD' } });
+    expect(updateProductPrice.price).toEqual({ amount: 4321, currency: 'USD' });
+    // The change was made regardless.
+    expect((await data(subgraph, '{ product(id: "p-0001") { price { amount } } }')).product.price.amount).toBe(4321);
+    expect(bus.attempts).toBe(3);
+    expect(await metricsOf(subgraph)).toContain(`events_publish_failed_total{subgraph="products",channel="${EVENT_CHANNELS.PriceChanged}"} 1`);
+    expect(logger.warnings).toEqual([
+      {
+        msg: 'gave up publishing an event; the change itself was made',
+        fields: expect.objectContaining({ channel: EVENT_CHANNELS.PriceChanged, eventId: expect.stringMatching(UUID), attempts: 3, error: 'the bus is down' }),
+      },
+    ]);
+  });
+
+  it('publishes on a retry when the bus fails once, counting it published and not failed', async () => {
+    const bus = new FlakyBus(1);
+    const subgraph = await harness.start('inventory', kind, { eventBus: bus, eventPublishRetryDelaysMs: [5, 5] });
+    await data(subgraph, ADJUST, { productId: TEN_IN_WH1, warehouseId: 'wh-1', delta: 1, reason: 'restock' });
+    expect(bus.attempts).toBe(2);
+    const metrics = await metricsOf(subgraph);
+    expect(metrics).toContain(`events_published_total{subgraph="inventory",channel="${EVENT_CHANNELS.StockChanged}"} 1`);
+    expect(metrics).not.toMatch(/^events_publish_failed_total\{/m);
+  });
+});
+
+describe('/events', () => {
+  const harness = useSubgraphHarness();
+  const eventsUrl = (subgraph: { url: string }) => subgraph.url.replace(/\/graphql$/, '/events');
+
+  it.each(STORE_KINDS)('answers 401 UNAUTHENTICATED without the gateway-signed identity, or with an expired one (%s store)', async (kind) => {
+    const subgraph = await harness.start('inventory', kind);
+    const missing = await fetch(eventsUrl(subgraph));
+    expect(missing.status).toBe(401);
+    expect(((await missing.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
+    const expired = await fetch(eventsUrl(subgraph), { headers: identityHeaders({ nowMs: Date.now() - 10 * 60_000 }) });
+    expect(expired.status).toBe(401);
+    const forged = await fetch(eventsUrl(subgraph), { headers: identityHeaders({ secret: 'another-secret-that-is-at-least-32-characters-long' }) });
+    expect(forged.status).toBe(401);
+    expect(await (await fetch(subgraph.url.replace(/\/graphql$/, '/metrics'))).text()).toMatch(/gateway_identity_refused_total\{subgraph="inventory",reason="missing"\} 1/);
+  });
+
+  it("answers 400 for a channel the subgraph does not publish, naming it", async () => {
+    const subgraph = await harness.start('inventory', 'memory');
+    const res = await fetch(`${eventsUrl(subgraph)}?channels=${EVENT_CHANNELS.PriceChanged}`, { headers: identityHeaders() });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as any).errors[0]).toMatchObject({ message: expect.stringContaining(EVENT_CHANNELS.PriceChanged), extensions: { code: 'BAD_REQUEST' } });
+  });
+
+  it('streams every channel of the subgraph when none are named', async () => {
+    const subgraph = await harness.start('products', 'memory');
+    const res = await fetch(eventsUrl(subgraph), { headers: identityHeaders() });
+    expect(res.status).toBe(200);
+    await data(subgraph, CREATE, { input: lamp });
+    await data(subgraph, UPDATE_PRICE, { id: 'p-0001', price: { amount: 2, currency: 'USD' } });
+    const reader = res.body!.getReader();
+    let text = '';
+    while ((text.match(/\n\n/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toMatch(new RegExp(`^: subscribed\\n\\nevent: ${EVENT_CHANNELS.ProductCreated}\\ndata: \\{.*\\}\\n\\nevent: ${EVENT_CHANNELS.PriceChanged}\\ndata: \\{.*\\}\\n\\n$`));
+    await reader.cancel();
+  });
+
+  it('ends open streams cleanly at shutdown instead of waiting out the grace period', async () => {
+    const subgraph = await harness.start('payments', 'memory', { shutdownGraceMs: 30_000 });
+    const res = await fetch(eventsUrl(subgraph), { headers: identityHeaders() });
+    const body = res.text();
+    const started = Date.now();
+    await subgraph.close();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await expect(body).resolves.toBe(': subscribed\n\n');
+  });
+
+  it('with Redis, relays the events every replica of the subgraph publishes', async () => {
+    const watched = await harness.start('products', 'redis');
+    const other = await harness.start('products', 'redis', { keepData: true, seed: false });
+    const events = await captureFromStream(watched);
+    try {
+      await data(other, UPDATE_PRICE, { id: 'p-0001', price: { amount: 77, currency: 'USD' } });
+      expect((await events.next(1))[0]).toMatchObject({ type: 'PriceChanged', newPrice: { amount: 77, currency: 'USD' } });
+    } finally {
+      await events.close();
+    }
+  });
+});
+
+describe('Subscription fields and event types in the subgraphs', () => {
+  const harness = useSubgraphHarness();
+
+  it.each([
+    ['inventory', 'subscription { stockChanged { id } }'],
+    ['payments', 'subscription { paymentStatusChanged { id } }'],
+    ['products', 'subscription { priceChanged { id } }'],
+    ['products', 'subscription { productCreated { id } }'],
+  ] as const)('%s answers a subscription sent to it directly with SUBSCRIPTIONS_VIA_GATEWAY: %s', async (name, operation) => {
+    const subgraph = await harness.start(name, 'memory', { seed: false });
+    expect(await errorCode(subgraph, operation)).toBe(SUBSCRIPTIONS_VIA_GATEWAY);
+  });
+
+  it('resolves the entity field of each event type from the event (the first fetch of a subscription plan)', async () => {
+    const stockChanged = { productId: 'p-0007' };
+    expect((inventoryResolvers.StockChangedEvent as any).product(stockChanged)).toEqual({ id: 'p-0007' });
+
+    const product = { id: 'p-0007', name: 'x' };
+    const productsContext = { loaders: { productById: { load: async (id: string) => (id === 'p-0007' ? product : null) } } };
+    await expect((productsResolvers.PriceChangedEvent as any).product({ productId: 'p-0007' }, {}, productsContext)).resolves.toBe(product);
+    await expect((productsResolvers.ProductCreatedEvent as any).product({ productId: 'p-0007' }, {}, productsContext)).resolves.toBe(product);
+
+    const payment = { id: 'pay-0001', customerId: 'c-001' };
+    const paymentsContext = (identity: unknown) => ({ identity, loaders: { paymentById: { load: async () => payment } } });
+    const resolvePayment = (paymentsResolvers.PaymentStatusChangedEvent as any).payment;
+    await expect(resolvePayment({ paymentId: 'pay-0001' }, {}, paymentsContext(TEST_ADMIN))).resolves.toBe(payment);
+    // The same visibility rule as every other way to a payment: someone else's is null.
+    await expect(resolvePayment({ paymentId: 'pay-0001' }, {}, paymentsContext({ subject: 'c-002', scopes: [] }))).resolves.toBeNull();
+  });
+});
