@@ -44,32 +44,35 @@ export function isEventChannel(channel: string): channel is EventChannel {
 }
 
 /** Minor units (cents) and an ISO 4217 code, as in the schemas' `Money`. */
-export interface EventMoney {
+export type EventMoney = {
   amount: number;
   currency: string;
-}
+};
 
 export type EventPaymentStatus = 'PENDING' | 'AUTHORIZED' | 'CAPTURED' | 'REFUNDED' | 'FAILED';
 
-export interface ProductKey {
+// Type aliases rather than interfaces throughout: they are assignable to
+// `Record<string, unknown>`-like types, which generic consumers (the gateway) use.
+
+export type ProductKey = {
   __typename: 'Product';
   id: string;
-}
+};
 
-export interface PaymentKey {
+export type PaymentKey = {
   __typename: 'Payment';
   id: string;
-}
+};
 
 /** What every event has. */
-interface EventEnvelope<TType extends EventType, TEntity> {
+type EventEnvelope<TType extends EventType, TEntity> = {
   /** Unique per event (a UUID). */
   id: string;
   /** ISO 8601: when the change was made durable. */
   occurredAt: string;
   type: TType;
   entity: TEntity;
-}
+};
 
 /**
  * Units of a product moved. `delta` is the change of available units (an
@@ -77,7 +80,7 @@ interface EventEnvelope<TType extends EventType, TEntity> {
  * plus those a release gives back). `onHand`, `reserved` and `available` are
  * the product's totals over all warehouses right after this change.
  */
-export interface StockChangedEvent extends EventEnvelope<'StockChanged', ProductKey> {
+export type StockChangedEvent = EventEnvelope<'StockChanged', ProductKey> & {
   productId: string;
   /** The warehouse whose units moved; null when the change is not about one warehouse. */
   warehouseId: string | null;
@@ -87,30 +90,30 @@ export interface StockChangedEvent extends EventEnvelope<'StockChanged', Product
   available: number;
   /** The adjustment's reason as given; `reservation:<id>` and `release:<id>` for reservations. */
   reason: string;
-}
+};
 
 /** A payment's status changed (`from` is PENDING for a new payment). */
-export interface PaymentStatusChangedEvent extends EventEnvelope<'PaymentStatusChanged', PaymentKey> {
+export type PaymentStatusChangedEvent = EventEnvelope<'PaymentStatusChanged', PaymentKey> & {
   paymentId: string;
   /** Whose payment it is: who may see the event. */
   customerId: string;
   from: EventPaymentStatus;
   to: EventPaymentStatus;
-}
+};
 
 /** A product's price changed (never published when the new price equals the old one). */
-export interface PriceChangedEvent extends EventEnvelope<'PriceChanged', ProductKey> {
+export type PriceChangedEvent = EventEnvelope<'PriceChanged', ProductKey> & {
   productId: string;
   oldPrice: EventMoney;
   newPrice: EventMoney;
-}
+};
 
-export interface ProductCreatedEvent extends EventEnvelope<'ProductCreated', ProductKey> {
+export type ProductCreatedEvent = EventEnvelope<'ProductCreated', ProductKey> & {
   productId: string;
   sku: string;
   name: string;
   price: EventMoney;
-}
+};
 
 export interface EventsByType {
   StockChanged: StockChangedEvent;

@@ -1,7 +1,14 @@
+import { join } from 'node:path';
+import { ApolloGateway } from '@apollo/gateway';
+import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
+import { QueryPlanner, prettyFormatQueryPlan } from '@apollo/query-planner';
+import { parse } from 'graphql';
 import { RedisEventBus, type EventBus } from '../../lib/events/bus';
 import { EVENT_CHANNELS, channelOf, channelsPublishedBy, type DomainEvent, type EventType, type EventsByType } from '../../lib/events/catalogue';
+import { subscriptionChannels } from '../../lib/events/schema';
 import { eventsUrlOf, subscribeToSubgraphEvents } from '../../lib/events/sse-client';
 import { createLogger, type Logger } from '../../lib/logger';
+import { composeSupergraph, readSubgraphSources } from '../../scripts/compose';
 import { inventoryResolvers } from '../../subgraphs/inventory/resolvers';
 import { paymentsResolvers } from '../../subgraphs/payments/resolvers';
 import { DECLINE_ABOVE_MINOR_UNITS } from '../../subgraphs/payments/rules';
@@ -426,5 +433,54 @@ describe('Subscription fields and event types in the subgraphs', () => {
     await expect(resolvePayment({ paymentId: 'pay-0001' }, {}, paymentsContext(TEST_ADMIN))).resolves.toBe(payment);
     // The same visibility rule as every other way to a payment: someone else's is null.
     await expect(resolvePayment({ paymentId: 'pay-0001' }, {}, paymentsContext({ subject: 'c-002', scopes: [] }))).resolves.toBeNull();
+  });
+});
+
+describe('the composed supergraph', () => {
+  const supergraphSdl = composeSupergraph(readSubgraphSources(join(__dirname, '..', '..', 'schemas')));
+  /** Stock @apollo/gateway refuses `@link(for: SECURITY)` features it does not enforce; ours enforces them (see gateway/src/federation/supergraph). */
+  const executableSdl = supergraphSdl.replace(/, for: SECURITY/g, '');
+
+  it('keeps @event (through @composeDirective) on every Subscription field, naming the channel of the catalogue', () => {
+    expect(supergraphSdl).toContain('@link(url: "https://federation-gateway.dev/events/v0.1", import: ["@event"])');
+    expect(supergraphSdl).toContain('directive @event(channel: String!) on FIELD_DEFINITION');
+    expect(subscriptionChannels(supergraphSdl)).toEqual(
+      new Map([
+        ['stockChanged', EVENT_CHANNELS.StockChanged],
+        ['paymentStatusChanged', EVENT_CHANNELS.PaymentStatusChanged],
+        ['priceChanged', EVENT_CHANNELS.PriceChanged],
+        ['productCreated', EVENT_CHANNELS.ProductCreated],
+      ]),
+    );
+    expect(supergraphSdl).toMatch(/paymentStatusChanged\(paymentId: ID\): PaymentStatusChangedEvent! @join__field\(graph: PAYMENTS\) @authenticated @event/);
+  });
+
+  it('loads in a stock ApolloGateway, Subscription type included', async () => {
+    const gateway = new ApolloGateway({ supergraphSdl: executableSdl });
+    try {
+      const { schema } = await gateway.load();
+      expect(Object.keys(schema.getSubscriptionType()!.getFields())).toEqual(['stockChanged', 'paymentStatusChanged', 'priceChanged', 'productCreated']);
+    } finally {
+      await gateway.stop();
+    }
+  });
+
+  it('plans a subscription as a primary fetch on the declaring subgraph, served from the event, then entity fetches', () => {
+    const supergraph = Supergraph.build(executableSdl);
+    const planner = new QueryPlanner(supergraph);
+    const plan = (query: string) => {
+      const node = planner.buildQueryPlan(operationFromDocument(supergraph.apiSchema(), parse(query))).node;
+      if (node?.kind !== 'Subscription') throw new Error(prettyFormatQueryPlan({ kind: 'QueryPlan', node }));
+      return node;
+    };
+    const stock = plan('subscription { stockChanged(productId: "p-0001") { delta available product { name price { amount } } } }');
+    expect(stock.primary.serviceName).toBe('inventory');
+    expect(stock.primary.operation).toMatch(/product\s*\{\s*__typename\s+id\s*\}/);
+    expect(prettyFormatQueryPlan({ kind: 'QueryPlan', node: stock.rest })).toContain('Fetch(service: "products")');
+    // Where the event's entity belongs to the declaring subgraph, the planner asks for its fields in the
+    // primary fetch: the gateway answers those with an entity fetch for the event's `entity`.
+    const payment = plan('subscription { paymentStatusChanged { to payment { status } } }');
+    expect(payment.primary.serviceName).toBe('payments');
+    expect(payment.primary.operation).toMatch(/payment\s*\{\s*status\s*\}/);
   });
 });
