@@ -47,16 +47,20 @@ export interface ResolvedCostOptions extends CostOptions {
   maxSelections: number;
 }
 
-/** Fills in defaults and refuses values that would make every limit meaningless (negative, NaN). */
+/**
+ * Fills in defaults and refuses values that would make a limit meaningless
+ * (negative, NaN). Other keys are ignored, so a wider limits section of the
+ * gateway's configuration can be passed as it is.
+ */
 export function resolveCostOptions(options: CostAnalyzerOptions = {}): ResolvedCostOptions {
   const resolved: ResolvedCostOptions = {
     ...DEFAULT_COST_OPTIONS,
     maxCachedOutcomes: 1000,
     maxSelections: 100_000,
   };
-  for (const [name, value] of Object.entries(options) as Array<[keyof ResolvedCostOptions, number | undefined]>) {
+  for (const name of Object.keys(resolved) as Array<keyof ResolvedCostOptions>) {
+    const value = options[name];
     if (value === undefined) continue;
-    if (!(name in resolved)) throw new TypeError(`Unknown cost option "${name}"`);
     if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
       throw new TypeError(`Cost option "${name}" must be a number >= 0 (Infinity turns a limit off), got ${String(value)}`);
     }
