@@ -3,7 +3,11 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { createGraphQLHttpHandler, healthRoute, readinessRoute } from '../../lib/http/graphql-handler';
+import type { IncomingMessage } from 'node:http';
+import { createGraphQLHttpHandler, readinessRoute } from '../../lib/http/graphql-handler';
+import { sendJson } from '../../lib/http/errors';
+import { CostControl, codeTokenLimit } from './limits/cost-control';
+import { createRateLimiter } from './ratelimit';
 import { startHttpServer } from '../../lib/http/server';
 import { createLogger, type Logger } from '../../lib/logger';
 import type { GatewayConfig } from './config/schema';
@@ -21,6 +25,10 @@ import { toApolloLogger } from '../../lib/apollo-logger';
 export interface GatewayContext {
   /** Proved once, from the Authorization header, before the body is read. */
   caller: Caller;
+  /** The peer (or the first X-Forwarded-For address when trusted): anonymous callers' rate-limit key. */
+  clientIp: string;
+  /** `X-API-Key`, when sent: the rate-limit key of a caller without a token. */
+  apiKey?: string;
 }
 
 export interface RunningGateway {
@@ -45,6 +53,15 @@ export async function startGateway(
   const dataSources: PooledDataSource[] = [];
   const authenticator = createAuthenticator(createTokenVerifier(config.auth.jwt, logger));
   const signer = new IdentitySigner(config.auth.internalSecret);
+  const limiter = config.cost.enabled && config.rateLimit.enabled ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
+  const costControl = config.cost.enabled
+    ? new CostControl({
+        supergraphSdl: supergraph.sdl,
+        cost: { ...config.limits, mutationBaseCost: config.cost.mutationBaseCost, defaultListSize: config.cost.defaultListSize },
+        limiter,
+        tiers: config.rateLimit,
+      })
+    : undefined;
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.executableSdl,
@@ -72,9 +89,14 @@ export async function startGateway(
     // Our lifecycle drains HTTP first and then stops the server; Apollo's own
     // signal handler would stop it under in-flight requests and re-raise the signal.
     stopOnTerminationSignals: false,
+    // Huge documents are refused while lexing, before an AST is built.
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    formatError: codeTokenLimit,
     plugins: [
       useResolvableOperation(),
+      // Order matters: authorization cuts the document that cost control then charges.
       useAuthorization<GatewayContext>(supergraph.sdl, config.auth.authorizationMode),
+      ...(costControl ? [costControl.plugin<GatewayContext>()] : []),
       config.security.ide ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
       // "Did you mean ...?" would reveal field names that introspection hides.
       ...(config.security.introspection ? [] : [ApolloServerPluginDisableSuggestions()]),
@@ -84,6 +106,7 @@ export async function startGateway(
     await server.start();
   } catch (error) {
     await Promise.all(dataSources.map((d) => d.close()));
+    await limiter?.close();
     throw new SupergraphError(`Cannot load supergraph ${config.supergraph.path}: ${(error as Error).message}`);
   }
 
@@ -91,8 +114,15 @@ export async function startGateway(
   const handler = createGraphQLHttpHandler<GatewayContext>({
     server,
     maxBodyBytes: config.limits.maxBodyBytes,
-    context: async (req) => ({ caller: await authenticator.fromRequest(req) }),
-    routes: { '/health': healthRoute, '/ready': readinessRoute(() => accepting) },
+    context: async (req) => ({
+      caller: await authenticator.fromRequest(req),
+      clientIp: clientIpOf(req, config.rateLimit.trustForwardedFor),
+      apiKey: headerValue(req.headers['x-api-key']),
+    }),
+    routes: {
+      '/health': (_req, res) => sendJson(res, 200, { status: 'ok', ...(limiter && { rateLimiter: limiter.health() }) }),
+      '/ready': readinessRoute(() => accepting),
+    },
     logger,
   });
   const http = await startHttpServer(handler, { port: config.port, host: config.host });
@@ -110,6 +140,21 @@ export async function startGateway(
       await http.close(config.shutdownGraceMs);
       await server.stop();
       await Promise.all(dataSources.map((d) => d.close()));
+      await limiter?.close();
     },
   };
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value || undefined;
+}
+
+/** The caller's address: the socket's, or the first X-Forwarded-For entry behind a trusted proxy. */
+export function clientIpOf(req: IncomingMessage, trustForwardedFor: boolean): string {
+  if (trustForwardedFor) {
+    const forwarded = headerValue(req.headers['x-forwarded-for']);
+    const first = forwarded?.split(',')[0]?.trim();
+    if (first) return first;
+  }
+  return req.socket.remoteAddress ?? 'unknown';
 }

@@ -1,7 +1,18 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { executeQueryPlan } from '@apollo/gateway/dist/executeQueryPlan';
 import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
-import { execute, getNamedType, isObjectType, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
+import {
+  Kind,
+  execute,
+  getNamedType,
+  isObjectType,
+  print,
+  type FieldNode,
+  type GraphQLFieldResolver,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  type SelectionSetNode,
+} from 'graphql';
 import type { Caller } from '../auth/caller';
 import type { SubscriptionPlan, SubscriptionPlanner } from './planner';
 
@@ -14,22 +25,20 @@ export interface DomainEvent {
   [field: string]: unknown;
 }
 
-/**
- * An entity-typed field of an event (`StockChangedEvent.product`) resolves to
- * the event's `entity` when its type matches, else to `{ id: event.<field>Id }`
- * (`product` ← `productId`): the key the planner's next fetch needs. Other
- * fields are read from the event by name.
- */
-const eventFieldResolver: GraphQLFieldResolver<Record<string, unknown>, unknown> = (source, _args, _context, info) => {
-  const value = source[info.fieldName];
-  if (value !== undefined) return value;
+/** The entity reference an entity-typed event field stands for, or undefined. */
+function entityReference(source: Record<string, unknown>, info: GraphQLResolveInfo): { __typename: string; [key: string]: unknown } | null | undefined {
   const type = getNamedType(info.returnType);
-  if (!isObjectType(type)) return null;
+  if (!isObjectType(type)) return undefined;
   const entity = source.entity as { __typename?: string } | undefined;
-  if (entity?.__typename === type.name) return entity;
+  if (entity?.__typename === type.name) return entity as { __typename: string };
   const id = source[`${info.fieldName}Id`];
-  return id === undefined || id === null ? null : { id };
-};
+  return id === undefined || id === null ? null : { __typename: type.name, id };
+}
+
+/** Only `__typename` and key-like fields: the reference alone answers it, no fetch needed. */
+function onlyKeyFields(selectionSet: SelectionSetNode | undefined, reference: Record<string, unknown>): boolean {
+  return (selectionSet?.selections ?? []).every((s) => s.kind === Kind.FIELD && (s.name.value === '__typename' || s.name.value in reference));
+}
 
 /**
  * Resolves one event through a subscription's federated plan: the primary
@@ -47,7 +56,7 @@ export class EventEnricher {
 
   async enrich(plan: SubscriptionPlan, event: DomainEvent, variables: Record<string, unknown>, caller: Caller): Promise<GatewayGraphQLResponse> {
     const primary: GraphQLDataSource = {
-      process: async () => this.primaryResult(plan, event, variables),
+      process: async () => this.primaryResult(plan, event, variables, caller),
     };
     const serviceMap: Record<string, GraphQLDataSource> = Object.create(null);
     for (const [name, source] of this.dataSources) serviceMap[name] = source;
@@ -67,15 +76,50 @@ export class EventEnricher {
     ) as Promise<GatewayGraphQLResponse>;
   }
 
-  private async primaryResult(plan: SubscriptionPlan, event: DomainEvent, variables: Record<string, unknown>): Promise<GatewayGraphQLResponse> {
+  /**
+   * The primary fetch, answered from the event. Event fields are read by
+   * name. An entity-typed field (`StockChangedEvent.product`) is the event's
+   * `entity` when its type matches, else `{ id: event.<field>Id }`; when the
+   * plan asks for more than its key there (fields the declaring subgraph owns,
+   * e.g. `paymentStatusChanged { payment { status } }`), they are fetched
+   * from that subgraph with `_entities`, as the subscriber.
+   */
+  private async primaryResult(plan: SubscriptionPlan, event: DomainEvent, variables: Record<string, unknown>, caller: Caller): Promise<GatewayGraphQLResponse> {
+    const fieldResolver: GraphQLFieldResolver<Record<string, unknown>, unknown> = (source, _args, _context, info) => {
+      const value = source[info.fieldName];
+      if (value !== undefined) return value;
+      const reference = entityReference(source, info);
+      if (reference === undefined) return null;
+      if (reference === null || onlyKeyFields(info.fieldNodes[0].selectionSet, reference)) return reference;
+      return this.fetchEntity(plan.primaryService, reference, info.fieldNodes[0], caller);
+    };
     const result = await execute({
       schema: this.subgraphSchema(plan.primaryService),
       document: plan.primaryDocument,
       rootValue: { [plan.rootField.name]: event },
       variableValues: variables,
-      fieldResolver: eventFieldResolver,
+      fieldResolver,
     });
     return result as GatewayGraphQLResponse;
+  }
+
+  private readonly entityQueries = new WeakMap<FieldNode, string>();
+
+  private async fetchEntity(service: string, reference: { __typename: string }, field: FieldNode, caller: Caller): Promise<unknown> {
+    let query = this.entityQueries.get(field);
+    if (!query) {
+      query = `query($representations:[_Any!]!){_entities(representations:$representations){...on ${reference.__typename}${print(field.selectionSet!)}}}`;
+      this.entityQueries.set(field, query);
+    }
+    const source = this.dataSources.get(service);
+    if (!source) throw new Error(`no data source for subgraph ${service}`);
+    const response = await source.process({
+      kind: 'incoming operation',
+      request: { query, variables: { representations: [reference] } },
+      context: { caller },
+    } as never);
+    if (response.errors?.length) throw new Error(response.errors.map((e) => e.message).join('; '));
+    return (response.data as { _entities?: unknown[] } | undefined)?._entities?.[0] ?? null;
   }
 
   private subgraphSchema(name: string): GraphQLSchema {
