@@ -5,9 +5,12 @@
  * Starts the three subgraphs (embedded stores) on free ports, composes a
  * supergraph routed to them, starts every target (targets.ts), then for each
  * scenario (scenarios.ts) runs autocannon against the targets in interleaved
- * rounds (lib/interleave.ts), prints one table and writes the numbers to
- * bench/results/<timestamp>.json. Exits non-zero when a run is invalid
- * (a non-2xx, an `errors` body, a connection error, or targets disagreeing).
+ * rounds (lib/interleave.ts), prints one table, then same-run ratios between
+ * scenarios and between targets (what authentication, cost analysis and rate
+ * limiting cost), and writes it all to bench/results/<timestamp>.json. A
+ * redis-server (lib/redis.ts) runs for targets that keep rate-limit buckets in
+ * Redis. Exits non-zero when a run is invalid (a non-2xx, an `errors` body, a
+ * connection error, targets disagreeing, or a target's own audit failing).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +18,21 @@ import { join, relative, resolve } from 'node:path';
 import { ROOT, ServiceGroup, describeExit } from '../scripts/start';
 import { graphqlClient, runInterleaved, type ScenarioRun } from './lib/interleave';
 import { OptionsError, parseOptions, usage, wantsHelp, type BenchOptions } from './lib/options';
-import { formatScenarioRatios, formatTable, machineFacts, summarize, type ScenarioReport } from './lib/report';
+import { startRedis, type BenchRedis } from './lib/redis';
+import {
+  formatScenarioRatios,
+  formatTable,
+  formatTargetRatios,
+  machineFacts,
+  scenarioRatios,
+  summarize,
+  targetRatios,
+  type ScenarioComparison,
+  type ScenarioRatio,
+  type ScenarioReport,
+  type TargetComparison,
+  type TargetRatio,
+} from './lib/report';
 import { startSubgraphs } from './lib/stack';
 import { SCENARIOS } from './scenarios';
 import { BASELINE, TARGETS, type StartedTarget } from './targets';
@@ -71,10 +88,13 @@ async function main(): Promise<number> {
 
   const group = new ServiceGroup();
   const workDir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
+  let redis: Promise<BenchRedis> | undefined;
   let stopping = false;
   const cleanUp = async () => {
     stopping = true;
     await group.stopAll();
+    // After the gateways: they close their Redis connections as they stop.
+    await redis?.then((r) => r.stop()).catch(() => {});
     rmSync(workDir, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -88,16 +108,17 @@ async function main(): Promise<number> {
 
   try {
     const { supergraphPath } = await startSubgraphs(group, workDir);
+    const context = { supergraphPath, group, redis: () => (redis ??= startRedis()) };
     const started: Array<{ name: string } & StartedTarget> = [];
-    for (const target of targets) started.push({ name: target.name, ...(await target.start({ supergraphPath, group })) });
+    for (const target of targets) started.push({ name: target.name, ...(await target.start(context)) });
     const baseline = started.find((t) => t.name === BASELINE)!;
 
     // From here on, any process that exits is a crash: fail the run with its name instead of measuring errors.
-    const crashed = group.firstExit().then(({ service, status }) =>
-      stopping
-        ? new Promise<never>(() => {})
-        : Promise.reject(new Error(`${service.name} exited during the benchmark (${describeExit(status)}); see its output above`)),
-    );
+    const redisExit = redis ? redis.then((r) => r.exited) : new Promise<never>(() => {});
+    const crashed = Promise.race([
+      group.firstExit().then(({ service, status }) => `${service.name} exited during the benchmark (${describeExit(status)}); see its output above`),
+      redisExit.then((why) => `${why} during the benchmark`),
+    ]).then((why) => (stopping ? new Promise<never>(() => {}) : Promise.reject(new Error(why))));
     crashed.catch(() => {});
 
     const runs: Array<{ scenario: (typeof SCENARIOS)[number]; run: ScenarioRun }> = [];
@@ -113,8 +134,9 @@ async function main(): Promise<number> {
 
     const reports: ScenarioReport[] = runs.map(({ scenario, run }) => summarize(scenario, run, BASELINE));
     console.log(formatTable(reports, BASELINE));
-    for (const line of formatScenarioRatios(reports, SCENARIO_RATIOS)) console.log(line);
-    const file = writeResults(options, machine, reports, runs);
+    const ratios = { scenarios: scenarioRatios(reports, SCENARIO_RATIOS), targets: targetRatios(reports, TARGET_RATIOS) };
+    for (const line of [...formatScenarioRatios(ratios.scenarios), ...formatTargetRatios(ratios.targets)]) console.log(line);
+    const file = writeResults(options, machine, reports, runs, ratios);
     console.log(`\nResults written to ${relative(process.cwd(), file) || file}`);
     return reports.every((r) => r.valid) ? 0 : 1;
   } finally {
@@ -123,8 +145,16 @@ async function main(): Promise<number> {
 }
 
 /** Same-run comparisons between scenarios, printed under the table. */
-const SCENARIO_RATIOS = [
+const SCENARIO_RATIOS: ScenarioComparison[] = [
   { label: 'Authentication cost (valid token on every request vs anonymous)', target: 'ours', measured: 'products-list-50-token', reference: 'products-list-50' },
+];
+
+/** Same-run comparisons between targets on every scenario, printed under the table. */
+const TARGET_RATIOS: TargetComparison[] = [
+  // The issue's acceptance: cost analysis + Redis rate limiting must cost less than 10% of throughput.
+  { label: 'Cost analysis + Redis rate limiting', measured: 'ours-redis-limits', reference: 'ours-no-limits', maxLoss: 0.1 },
+  { label: 'Cost analysis + in-memory rate limiting (the default)', measured: 'ours', reference: 'ours-no-limits' },
+  { label: 'Redis round trips alone (buckets in Redis vs in memory)', measured: 'ours-redis-limits', reference: 'ours' },
 ];
 
 /** Set on Ctrl-C: the signal handler stops everything and exits; failures it causes are not reported. */
@@ -135,6 +165,7 @@ function writeResults(
   machine: ReturnType<typeof machineFacts>,
   reports: ScenarioReport[],
   runs: Array<{ scenario: { name: string }; run: ScenarioRun }>,
+  ratios: { scenarios: ScenarioRatio[]; targets: TargetRatio[] },
 ): string {
   const dir = resolve(options.resultsDir);
   mkdirSync(dir, { recursive: true });
@@ -142,7 +173,7 @@ function writeResults(
   const file = join(dir, `${finishedAt.replace(/[:.]/g, '-')}.json`);
   const targets = TARGETS.map((t) => ({ name: t.name, description: t.description }));
   const scenarios = reports.map((report, i) => ({ ...report, request: runs[i].run.request, runs: runs[i].run.series }));
-  writeFileSync(file, JSON.stringify({ finishedAt, machine, options, baseline: BASELINE, targets, scenarios }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ finishedAt, machine, options, baseline: BASELINE, targets, scenarios, ratios }, null, 2) + '\n');
   return file;
 }
 

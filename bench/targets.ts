@@ -6,6 +6,9 @@
  */
 import type { ServiceGroup } from '../scripts/start';
 import { BENCH_INTERNAL_SECRET, BENCH_JWT_SECRET } from './lib/auth';
+import { graphqlClient, type RunAudit } from './lib/interleave';
+import type { BenchRequest, RunResult } from './lib/load';
+import type { BenchRedis } from './lib/redis';
 import { benchEnv, freePort } from './lib/stack';
 
 export interface TargetContext {
@@ -13,6 +16,8 @@ export interface TargetContext {
   supergraphPath: string;
   /** Every process a target starts joins it, so it is stopped with the rest. */
   group: ServiceGroup;
+  /** The run's redis-server, started on the first call; stopped after the group. */
+  redis(): Promise<BenchRedis>;
 }
 
 /** A running GraphQL endpoint under test. */
@@ -20,6 +25,11 @@ export interface StartedTarget {
   /** The GraphQL URL, e.g. http://127.0.0.1:43210/graphql. */
   url: string;
   stop(): Promise<void>;
+  /**
+   * Checks that a measured run exercised what the target claims to measure:
+   * called just before the run, the function it returns just after it.
+   */
+  audit?(request: BenchRequest): Promise<(run: RunResult) => Promise<RunAudit>>;
 }
 
 export interface Target {
@@ -39,38 +49,129 @@ interface GatewayProcessOptions {
   /** GET `path` answers 200 once the gateway can serve. */
   readyPath: string;
   readyHeaders?: Record<string, string>;
+  /**
+   * Where our gateway's rate limiter keeps its buckets, checked on GET /health
+   * once it is ready (`none`: no limiter). `redis` also sets REDIS_URL to the
+   * run's redis-server and audits every measured run.
+   */
+  limiterStore?: LimiterStore;
 }
+
+type LimiterStore = 'memory' | 'redis' | 'none';
 
 /** A gateway run as its own process on a free port, serving /graphql. */
 export function gatewayProcess(options: GatewayProcessOptions): Target {
   return {
     name: options.name,
     description: options.description,
-    async start({ supergraphPath, group }) {
+    async start({ supergraphPath, group, redis: startRedis }) {
       const port = await freePort();
+      const redis = options.limiterStore === 'redis' ? await startRedis() : undefined;
       const service = await group.start({
         name: options.name,
         entry: options.entry,
         args: options.args(port, supergraphPath),
-        env: benchEnv(options.env),
+        env: benchEnv({ ...options.env, ...(redis && { REDIS_URL: redis.url }) }),
         readyUrl: `http://127.0.0.1:${port}${options.readyPath}`,
         readyHeaders: options.readyHeaders,
       });
-      return { url: `http://127.0.0.1:${port}/graphql`, stop: async () => void (await service.stop()) };
+      const origin = `http://127.0.0.1:${port}`;
+      if (options.limiterStore) await waitForLimiterStore(options.name, origin, options.limiterStore);
+      return {
+        url: `${origin}/graphql`,
+        stop: async () => void (await service.stop()),
+        ...(redis && { audit: (request: BenchRequest) => auditRedisLimiter(redis, `${origin}/graphql`, request) }),
+      };
     },
   };
 }
 
-const ours = {
+/**
+ * Waits until /health reports the limiter store the target is meant to
+ * measure: a gateway whose Redis limiter has not connected answers from
+ * memory (silently, by design), which would measure the wrong thing.
+ */
+async function waitForLimiterStore(name: string, origin: string, expected: LimiterStore): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const res = await fetch(`${origin}/health`, { signal: AbortSignal.timeout(2_000) });
+    const health = (await res.json()) as { rateLimiter?: { store: string; degraded: boolean } };
+    const store = health.rateLimiter?.store ?? 'none';
+    if (store === expected) return;
+    if (Date.now() > deadline) {
+      throw new Error(`${name}: GET /health reports rate limiter ${JSON.stringify(health.rateLimiter ?? null)}, expected store "${expected}"`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The Redis limiter falls back to in-process buckets whenever Redis is slower
+ * than its command timeout, and says so only in a log line; a run where that
+ * happened did not measure Redis rate limiting. So before each run one request
+ * shows how many script calls an answer costs (a debit, plus a refund when the
+ * actual cost is smaller), and after it Redis must have served at least that
+ * many per response (requests still in flight at the end only add to it).
+ */
+async function auditRedisLimiter(redis: BenchRedis, url: string, request: BenchRequest): Promise<(run: RunResult) => Promise<RunAudit>> {
+  const beforeProbe = await redis.scriptCalls();
+  await graphqlClient(url, request.headers)(request.body);
+  await new Promise((r) => setTimeout(r, 50)); // the refund is sent as the answer goes out
+  const before = await redis.scriptCalls();
+  const perResponse = before - beforeProbe;
+  return async (run) => {
+    const calls = (await redis.scriptCalls()) - before;
+    const note = `Redis ${(calls / Math.max(1, run.responses)).toFixed(2)} script calls/response`;
+    if (perResponse < 1) return { note, problem: `one request made ${perResponse} Redis script calls before the run: the limiter is not using Redis` };
+    const missing = run.responses * perResponse - calls;
+    if (missing > 0) {
+      return { note, problem: `about ${missing} limiter call(s) were answered in-process instead of by Redis (Redis slower than the limiter's timeout): not a Redis measurement` };
+    }
+    return { note };
+  };
+}
+
+/**
+ * Rate-limit budgets no run can exhaust, for every `ours*` target: the limiter
+ * does all its work (cost, debit, refund) yet never throttles (a 429 would
+ * make the run invalid anyway).
+ */
+const UNTHROTTLED_TIER = { capacity: 1e12, refillPerSecond: 1e12, maxSubscriptions: 1_000 };
+const UNTHROTTLED_TIERS = JSON.stringify({ anonymous: UNTHROTTLED_TIER, authenticated: UNTHROTTLED_TIER });
+
+const ours: GatewayProcessOptions = {
   name: 'ours',
-  description: 'our gateway (dist/gateway/src/main.js), default configuration',
+  description: 'our gateway (dist/gateway/src/main.js), defaults (cost analysis, in-memory rate limiter) with unthrottled budgets',
   entry: 'dist/gateway/src/main.js',
   args: (port: number, supergraphPath: string) => ['--supergraph', supergraphPath, '--port', String(port), '--host', '127.0.0.1'],
-  env: { INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET, JWT_SECRET: BENCH_JWT_SECRET },
+  env: { INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET, JWT_SECRET: BENCH_JWT_SECRET, GATEWAY_RATE_LIMIT_TIERS: UNTHROTTLED_TIERS },
   readyPath: '/ready',
+  limiterStore: 'memory',
 };
 
-const stock = {
+/**
+ * Our gateway sharing its buckets in Redis like a multi-replica deployment:
+ * one Lua round trip per debit, one more per refund. REDIS_URL also moves the
+ * gateway's subscription event source to Redis pub/sub, idle in these
+ * query-only scenarios.
+ */
+const oursRedisLimits: GatewayProcessOptions = {
+  ...ours,
+  name: 'ours-redis-limits',
+  description: "ours with the rate limiter's buckets in the run's redis-server (REDIS_URL; redis-server shares the CPUs)",
+  limiterStore: 'redis',
+};
+
+/** Our gateway without cost analysis, operation limits or rate limiting: what those cost. */
+const oursNoLimits: GatewayProcessOptions = {
+  ...ours,
+  name: 'ours-no-limits',
+  description: 'ours with GATEWAY_COST_ENABLED=false: no cost analysis, operation limits or rate limiting',
+  env: { ...ours.env, GATEWAY_COST_ENABLED: 'false' },
+  limiterStore: 'none',
+};
+
+const stock: GatewayProcessOptions = {
   name: 'stock',
   description: 'stock @apollo/gateway + @apollo/server startStandaloneServer, defaults (bench/stock-gateway.ts)',
   entry: 'dist/bench/stock-gateway.js',
@@ -82,7 +183,7 @@ const stock = {
 };
 
 /** Stock Apollo Gateway with only the subgraph fetcher swapped for ours: what keep-alive pooling alone is worth. */
-const stockPooled = {
+const stockPooled: GatewayProcessOptions = {
   ...stock,
   name: 'stock-pooled',
   description: 'the stock gateway with our keep-alive PooledDataSource as its only change (--pooled-fetcher)',
@@ -92,4 +193,4 @@ const stockPooled = {
 /** Ratios in the table are against this target. */
 export const BASELINE = stock.name;
 
-export const TARGETS: Target[] = [gatewayProcess(ours), gatewayProcess(stockPooled), gatewayProcess(stock)];
+export const TARGETS: Target[] = [ours, oursRedisLimits, oursNoLimits, stockPooled, stock].map(gatewayProcess);

@@ -15,10 +15,27 @@ export interface InterleaveOptions extends LoadOptions {
   rounds: number;
 }
 
+/** What a target's own check of one measured run found (see StartedTarget.audit in targets.ts). */
+export interface RunAudit {
+  /** Shown after the run's numbers, e.g. how many Redis calls each answer took. */
+  note?: string;
+  /** Set when the run did not measure what the target claims: the scenario is invalid. */
+  problem?: string;
+}
+
+/** A target to load: its GraphQL URL and, optionally, a check of each measured run. */
+export interface InterleavedTarget {
+  name: string;
+  url: string;
+  audit?(request: BenchRequest): Promise<(run: RunResult) => Promise<RunAudit>>;
+}
+
 export interface TargetSeries {
   target: string;
   warmup?: RunResult;
   rounds: RunResult[];
+  /** One per round, for targets that audit their runs. */
+  audits?: RunAudit[];
 }
 
 export interface ScenarioRun {
@@ -54,11 +71,15 @@ export function graphqlClient(url: string, headers: Record<string, string> = {})
  * Measures every target on the same request: first one answer from each,
  * which must be a success and the same everywhere (otherwise they would not
  * be doing the same work), then an unmeasured warm-up run per target, then
- * `rounds` measured runs interleaved A, B, A, B, ... so that whatever else
- * the machine does hits every target alike.
+ * `rounds` measured runs interleaved so that whatever else the machine does
+ * hits every target alike. Each round starts one target later (A B C, B C A,
+ * C A B, ...): the run right after the warm-ups and the stock gateway's run
+ * came out measurably slower, so it must not always be the same target's. A
+ * target with an `audit` checks each of its measured runs; a problem it finds
+ * makes the scenario invalid.
  */
 export async function runInterleaved(
-  targets: Array<{ name: string; url: string }>,
+  targets: InterleavedTarget[],
   request: BenchRequest,
   options: InterleaveOptions,
   log: (line: string) => void,
@@ -80,14 +101,20 @@ export async function runInterleaved(
   if (options.warmupSec > 0) {
     for (const [i, target] of targets.entries()) {
       series[i].warmup = await measure(target.url, request, { ...options, durationSec: options.warmupSec });
-      log(`  warm-up  ${target.name.padEnd(12)} ${formatRun(series[i].warmup!)}`);
+      log(`  warm-up  ${target.name.padEnd(NAME_WIDTH)} ${formatRun(series[i].warmup!)}`);
     }
   }
   for (let round = 1; round <= options.rounds; round++) {
-    for (const [i, target] of targets.entries()) {
+    for (let k = 0; k < targets.length; k++) {
+      const i = (round - 1 + k) % targets.length;
+      const target = targets[i];
+      const finishAudit = await target.audit?.(request);
       const result = await measure(target.url, request, options);
       series[i].rounds.push(result);
-      log(`  round ${round}  ${target.name.padEnd(12)} ${formatRun(result)}`);
+      const audit = await finishAudit?.(result);
+      if (audit) (series[i].audits ??= []).push(audit);
+      if (audit?.problem) problems.push(`${target.name}: round ${round}: ${audit.problem}`);
+      log(`  round ${round}  ${target.name.padEnd(NAME_WIDTH)} ${formatRun(result)}${audit?.note ? `  ${audit.note}` : ''}${audit?.problem ? `  INVALID: ${audit.problem}` : ''}`);
     }
   }
 
@@ -104,6 +131,9 @@ export async function runInterleaved(
   }
   return { request, series, problems };
 }
+
+/** Room for the longest target name (`ours-redis-limits`), so the numbers line up. */
+const NAME_WIDTH = 18;
 
 function formatRun(r: RunResult): string {
   const flaws = r.valid ? '' : `  INVALID: ${r.non2xx} non-2xx, ${r.badBodies} bad bodies, ${r.connectionErrors} conn errors`;

@@ -9,7 +9,7 @@ export interface BenchOptions {
   warmupSec: number;
   /** Concurrent keep-alive connections autocannon holds open. */
   connections: number;
-  /** Measured runs per target and scenario, interleaved A, B, A, B, ... */
+  /** Measured runs per target and scenario, interleaved (A B C, B C A, ...). */
   rounds: number;
   /** Scenario names to run (empty: all). */
   scenarios: string[];

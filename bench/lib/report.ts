@@ -106,17 +106,92 @@ export function formatTable(reports: ScenarioReport[], baseline: string): string
   ].join('\n');
 }
 
+/** A same-run comparison of two scenarios for one target, e.g. what authentication costs. */
+export interface ScenarioComparison {
+  label: string;
+  target: string;
+  measured: string;
+  reference: string;
+}
+
+export interface ScenarioRatio extends ScenarioComparison {
+  measuredRps: number;
+  referenceRps: number;
+  ratio: number;
+}
+
 /**
  * Ratios between two scenarios of the same run for one target, e.g. the cost
  * of authentication: `products-list-50-token` against `products-list-50` for
- * `ours`. Lines only for pairs that both ran.
+ * `ours`. Only pairs that both ran.
  */
-export function formatScenarioRatios(reports: ScenarioReport[], pairs: ReadonlyArray<{ label: string; target: string; measured: string; reference: string }>): string[] {
-  const rpsOf = (scenario: string, target: string) => reports.find((r) => r.scenario === scenario)?.summaries.find((s) => s.target === target)?.rps;
-  return pairs.flatMap(({ label, target, measured, reference }) => {
-    const a = rpsOf(measured, target);
-    const b = rpsOf(reference, target);
-    if (a === undefined || b === undefined) return [];
-    return [`${label}: ${target} ${measured} ${a.toFixed(0)} RPS / ${reference} ${b.toFixed(0)} RPS = ${(a / b).toFixed(2)}x`];
+export function scenarioRatios(reports: ScenarioReport[], pairs: readonly ScenarioComparison[]): ScenarioRatio[] {
+  return pairs.flatMap((pair) => {
+    const measuredRps = rpsOf(reports, pair.measured, pair.target);
+    const referenceRps = rpsOf(reports, pair.reference, pair.target);
+    if (measuredRps === undefined || referenceRps === undefined) return [];
+    return [{ ...pair, measuredRps, referenceRps, ratio: measuredRps / referenceRps }];
   });
+}
+
+export function formatScenarioRatios(ratios: readonly ScenarioRatio[]): string[] {
+  return ratios.map(
+    (r) => `${r.label}: ${r.target} ${r.measured} ${r.measuredRps.toFixed(0)} RPS / ${r.reference} ${r.referenceRps.toFixed(0)} RPS = ${r.ratio.toFixed(2)}x`,
+  );
+}
+
+/** A same-run comparison of two targets on every scenario, e.g. what Redis rate limiting costs. */
+export interface TargetComparison {
+  label: string;
+  measured: string;
+  reference: string;
+  /** Largest acceptable loss of throughput (0.1: `measured` keeps at least 90% of `reference`'s RPS); reported, not enforced. */
+  maxLoss?: number;
+}
+
+export interface TargetRatio extends TargetComparison {
+  scenarios: Array<{ scenario: string; measuredRps: number; referenceRps: number; ratio: number; valid: boolean }>;
+  /** Geometric mean of the ratios of the valid scenarios; absent when there is none. */
+  mean?: number;
+}
+
+/** `measured` RPS over `reference` RPS per scenario where both ran; comparisons with no such scenario are left out. */
+export function targetRatios(reports: ScenarioReport[], comparisons: readonly TargetComparison[]): TargetRatio[] {
+  return comparisons.flatMap((comparison) => {
+    const scenarios = reports.flatMap((report) => {
+      const measuredRps = rpsOf(reports, report.scenario, comparison.measured);
+      const referenceRps = rpsOf(reports, report.scenario, comparison.reference);
+      if (measuredRps === undefined || referenceRps === undefined) return [];
+      return [{ scenario: report.scenario, measuredRps, referenceRps, ratio: measuredRps / referenceRps, valid: report.valid }];
+    });
+    if (scenarios.length === 0) return [];
+    const valid = scenarios.filter((s) => s.valid);
+    if (valid.length === 0) return [{ ...comparison, scenarios }];
+    return [{ ...comparison, scenarios, mean: Math.exp(mean(valid.map((s) => Math.log(s.ratio)))) }];
+  });
+}
+
+/**
+ * One block per comparison:
+ *
+ *   Cost analysis + Redis rate limiting: ours-redis-limits / ours-no-limits (RPS, same run)
+ *     payment-3-subgraphs   812 / 840 RPS = 0.97x  costs 3.3% of throughput
+ *     geometric mean                        0.97x  costs 3.3% of throughput (budget 10%: within)
+ */
+export function formatTargetRatios(ratios: readonly TargetRatio[]): string[] {
+  const width = Math.max('geometric mean'.length, ...ratios.flatMap((r) => r.scenarios.map((s) => s.scenario.length)));
+  const cost = (ratio: number) => (ratio <= 1 ? `costs ${((1 - ratio) * 100).toFixed(1)}% of throughput` : `${((ratio - 1) * 100).toFixed(1)}% faster: no measurable cost`);
+  return ratios.flatMap((r) => {
+    const rows = r.scenarios.map((s) => {
+      const rps = `${s.measuredRps.toFixed(0)} / ${s.referenceRps.toFixed(0)} RPS`.padStart(18);
+      return `  ${s.scenario.padEnd(width)}  ${rps} = ${s.ratio.toFixed(2)}x  ${s.valid ? cost(s.ratio) : 'INVALID run, not counted'}`;
+    });
+    const budget = r.maxLoss === undefined || r.mean === undefined ? '' : ` (budget ${r.maxLoss * 100}%: ${1 - r.mean <= r.maxLoss ? 'within' : 'OVER'})`;
+    const overall = r.mean === undefined ? 'no valid scenario' : `${r.mean.toFixed(2)}x  ${cost(r.mean)}${budget}`;
+    return ['', `${r.label}: ${r.measured} / ${r.reference} (RPS, same run)`, ...rows, `  ${'geometric mean'.padEnd(width)}  ${''.padStart(18)}   ${overall}`];
+  });
+}
+
+function rpsOf(reports: ScenarioReport[], scenario: string, target: string): number | undefined {
+  return reports.find((r) => r.scenario === scenario)?.summaries.find((s) => s.target === target)?.rps;
 }
