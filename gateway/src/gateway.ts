@@ -4,8 +4,11 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { IncomingMessage } from 'node:http';
+import type { GraphQLSchema } from 'graphql';
+import { startSubscriptions, type RunningSubscriptions } from './subscriptions/wiring';
+import { gatewayMetrics } from './observability/metrics';
 import { createGraphQLHttpHandler, readinessRoute } from '../../lib/http/graphql-handler';
-import { sendJson } from '../../lib/http/errors';
+import { sendJson, sendText } from '../../lib/http/errors';
 import { CostControl, codeTokenLimit } from './limits/cost-control';
 import { createRateLimiter } from './ratelimit';
 import { startHttpServer } from '../../lib/http/server';
@@ -79,6 +82,7 @@ export async function startGateway(
     },
   });
 
+  let apiSchema: GraphQLSchema | undefined;
   const server = new ApolloServer<GatewayContext>({
     gateway,
     nodeEnv: config.nodeEnv,
@@ -93,6 +97,7 @@ export async function startGateway(
     parseOptions: { maxTokens: config.limits.maxTokens },
     formatError: codeTokenLimit,
     plugins: [
+      { serverWillStart: async () => ({ schemaDidLoadOrUpdate: ({ apiSchema: schema }) => void (apiSchema = schema) }) },
       useResolvableOperation(),
       // Order matters: authorization cuts the document that cost control then charges.
       useAuthorization<GatewayContext>(supergraph.sdl, config.auth.authorizationMode),
@@ -111,21 +116,51 @@ export async function startGateway(
   }
 
   let accepting = true;
+  let subscriptions: RunningSubscriptions | undefined;
+  const clientIp = (req: IncomingMessage) => clientIpOf(req, config.rateLimit.trustForwardedFor);
   const handler = createGraphQLHttpHandler<GatewayContext>({
     server,
     maxBodyBytes: config.limits.maxBodyBytes,
     context: async (req) => ({
       caller: await authenticator.fromRequest(req),
-      clientIp: clientIpOf(req, config.rateLimit.trustForwardedFor),
+      clientIp: clientIp(req),
       apiKey: headerValue(req.headers['x-api-key']),
     }),
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', ...(limiter && { rateLimiter: limiter.health() }) }),
       '/ready': readinessRoute(() => accepting),
+      '/metrics': (_req, res) => sendText(res, 200, gatewayMetrics({ limiter: limiter?.stats(), rateLimiter: limiter?.health(), subscriptions: subscriptions?.stats() })),
     },
+    stream: { matches: (req) => subscriptions?.stream.matches(req) ?? false, handle: (req, res) => subscriptions!.stream.handle(req, res) },
     logger,
   });
   const http = await startHttpServer(handler, { port: config.port, host: config.host });
+  if (config.subscriptions.enabled) {
+    subscriptions = startSubscriptions({
+      supergraphSdl: supergraph.sdl,
+      executableSupergraphSdl: supergraph.executableSdl,
+      apiSchema: apiSchema!,
+      server,
+      httpServer: http.server,
+      path: '/graphql',
+      dataSources: new Map(dataSources.map((d) => [d.name, d])),
+      subgraphUrls,
+      authenticator,
+      signer,
+      costControl,
+      redisUrl: config.redisUrl,
+      clientIp,
+      limits: {
+        connectionInitWaitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
+        keepAliveMs: config.subscriptions.keepAliveMs,
+        maxPayloadBytes: config.subscriptions.maxPayloadBytes,
+        maxSubscriptionsPerConnection: config.subscriptions.maxPerConnection,
+        maxBufferedBytes: config.subscriptions.maxBufferedBytes,
+      },
+      maxBodyBytes: config.limits.maxBodyBytes,
+      logger,
+    });
+  }
   logger.info('gateway listening', {
     url: `${http.url}/graphql`,
     subgraphs: Object.fromEntries(subgraphUrls),
@@ -137,6 +172,8 @@ export async function startGateway(
     port: http.port,
     close: async () => {
       accepting = false;
+      // Subscriptions end first and say so (complete, then close 1001); then HTTP drains.
+      await subscriptions?.close();
       await http.close(config.shutdownGraceMs);
       await server.stop();
       await Promise.all(dataSources.map((d) => d.close()));

@@ -21,6 +21,8 @@ export interface GraphQLHttpHandlerOptions<TContext extends BaseContext> {
   context: (req: IncomingMessage) => Promise<TContext>;
   /** Other routes on the same port (`/health`, `/ready`, `/metrics`), matched by exact path. */
   routes?: Record<string, RouteHandler>;
+  /** Requests on the GraphQL path this handler takes instead of Apollo Server (GraphQL over SSE). */
+  stream?: { matches(req: IncomingMessage): boolean; handle: RouteHandler };
   logger: Logger;
 }
 
@@ -46,6 +48,7 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
     const route = routes[pathname];
     if (route) return route(req, res);
     if (pathname !== path) throw new HttpError(404, TransportErrorCode.NotFound, `Not found: ${pathname}; GraphQL is served at ${path}`);
+    if (options.stream?.matches(req)) return options.stream.handle(req, res);
 
     const requestContext = await context(req);
     let body: unknown;

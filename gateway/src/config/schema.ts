@@ -127,6 +127,22 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
+    subscriptions: z
+      .object({
+        /** GraphQL subscriptions over WebSocket (graphql-ws) and SSE on the GraphQL path. */
+        enabled: z.boolean().default(true),
+        /** Time to send `connection_init` after the WebSocket handshake (close 4408 after). */
+        connectionInitTimeoutMs: positiveInt.default(3_000),
+        keepAliveMs: positiveInt.default(30_000),
+        /** Largest message a client may send over WebSocket (close 1009 above). */
+        maxPayloadBytes: positiveInt.default(65_536),
+        /** Operations one connection may run at once. */
+        maxPerConnection: positiveInt.default(100),
+        /** Outgoing bytes queued per connection before the client is dropped as a slow consumer (close 1008). */
+        maxBufferedBytes: positiveInt.default(1_048_576),
+      })
+      .strict()
+      .prefault({}),
     /** Redis for state shared between replicas (rate limits, events). Absent: embedded in-process state. */
     redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
     /** How long shutdown waits for in-flight requests before closing their connections. */
