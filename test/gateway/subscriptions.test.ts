@@ -215,15 +215,24 @@ describe('fan-out scales with events, not subscribers', () => {
 
   beforeAll(async () => {
     operator = await devAuthorization();
-    stack = await startStack({ store: 'memory' });
+    stack = await startStack({
+      store: 'memory',
+      gatewayEnv: {
+        GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({
+          anonymous: { capacity: 100_000, refillPerSecond: 100, maxSubscriptions: 1_000 },
+          authenticated: { capacity: 100_000, refillPerSecond: 100, maxSubscriptions: 1_000 },
+        }),
+      },
+    });
   });
   afterAll(() => stack.close());
 
   /** Products-subgraph fetches caused by one event delivered to `subscribers` identical subscriptions. */
   async function fetchesPerEvent(subscribers: number, productId: string): Promise<{ fetches: number; delivered: number }> {
-    const client = wsClient(stack.url);
+    // Dashboards open a few subscriptions per connection: 20 per connection here.
+    const connections = Array.from({ length: Math.ceil(subscribers / 20) }, () => wsClient(stack.url));
     try {
-      const subs = Array.from({ length: subscribers }, () => subscribe(client, STOCK, { productId }));
+      const subs = Array.from({ length: subscribers }, (_, i) => subscribe(connections[Math.floor(i / 20)], STOCK, { productId }));
       await settle();
       await new Promise((r) => setTimeout(r, subscribers * 2));
       const before = stack.subgraphs.products.store.stats.roundTrips;
@@ -231,7 +240,7 @@ describe('fan-out scales with events, not subscribers', () => {
       await Promise.all(subs.map((s) => s.until(1)));
       return { fetches: stack.subgraphs.products.store.stats.roundTrips - before, delivered: subs.filter((s) => s.results.length === 1).length };
     } finally {
-      await client.dispose();
+      await Promise.all(connections.map((c) => c.dispose()));
     }
   }
 
@@ -355,7 +364,7 @@ describe('limits on subscriptions', () => {
   it('refuses a subscription over the cost limit before it starts', async () => {
     const client = wsClient(stack.url);
     try {
-      const huge = `subscription { stockChanged { ${Array.from({ length: 30 }, (_, i) => `p${i}: product { name }`).join(' ')} } }`;
+      const huge = `subscription { stockChanged { ${Array.from({ length: 40 }, (_, i) => `p${i}: product { name }`).join(' ')} } }`;
       const sub = subscribe(client, huge);
       await sub.until(1).catch(() => undefined);
       expect(JSON.stringify(sub.error)).toMatch(/MAX_ALIASES_EXCEEDED|COST_ESTIMATED_TOO_EXPENSIVE/);
