@@ -186,12 +186,17 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value || undefined;
 }
 
-/** The caller's address: the socket's, or the first X-Forwarded-For entry behind a trusted proxy. */
+/**
+ * The caller's address: the socket's, or behind a trusted proxy the last
+ * X-Forwarded-For entry — the one that proxy appended. Earlier entries come
+ * from the client and could be anything.
+ */
 export function clientIpOf(req: IncomingMessage, trustForwardedFor: boolean): string {
   if (trustForwardedFor) {
-    const forwarded = headerValue(req.headers['x-forwarded-for']);
-    const first = forwarded?.split(',')[0]?.trim();
-    if (first) return first;
+    const forwarded = req.headers['x-forwarded-for'];
+    const joined = Array.isArray(forwarded) ? forwarded.join(',') : forwarded;
+    const last = joined?.split(',').pop()?.trim();
+    if (last) return last;
   }
   return req.socket.remoteAddress ?? 'unknown';
 }

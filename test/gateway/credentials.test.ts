@@ -1,3 +1,4 @@
+import { clientIpOf } from '../../gateway/src/gateway';
 import { bearerToken, connectionParamsToken } from '../../gateway/src/auth/credentials';
 import { AuthenticationError } from '../../gateway/src/auth/errors';
 import { scopesFromClaims } from '../../gateway/src/auth/scopes';
@@ -47,5 +48,19 @@ describe('scopes of a verified token', () => {
   it('ignores values that are neither strings nor arrays of strings', () => {
     expect(scopesFromClaims({ scope: 7 })).toEqual(new Set());
     expect(scopesFromClaims({ scp: ['ok', 3, ''] })).toEqual(new Set(['ok']));
+  });
+});
+
+describe('the client address rate limits key anonymous callers by', () => {
+  const request = (remoteAddress: string, forwarded?: string) =>
+    ({ socket: { remoteAddress }, headers: forwarded === undefined ? {} : { 'x-forwarded-for': forwarded } }) as never;
+
+  it('is the socket address unless the proxy is trusted', () => {
+    expect(clientIpOf(request('10.0.0.5', '1.2.3.4'), false)).toBe('10.0.0.5');
+  });
+
+  it('is the entry the trusted proxy appended, not one the client made up', () => {
+    expect(clientIpOf(request('10.0.0.5', 'spoofed, 203.0.113.7'), true)).toBe('203.0.113.7');
+    expect(clientIpOf(request('10.0.0.5'), true)).toBe('10.0.0.5');
   });
 });

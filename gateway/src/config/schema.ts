@@ -80,7 +80,7 @@ export const GatewayConfigSchema = z
             ]),
           )
           .default([]),
-        /** Key anonymous callers by the first X-Forwarded-For address (only behind a proxy that sets it). */
+        /** Key anonymous callers by the address the proxy appended to X-Forwarded-For (only behind a proxy that appends it). */
         trustForwardedFor: z.boolean().default(false),
       })
       .strict()
