@@ -383,12 +383,11 @@ describe('/events', () => {
   });
 
   it('ends open streams cleanly at shutdown instead of waiting out the grace period', async () => {
-    const subgraph = await harness.start('payments', 'memory', { shutdownGraceMs: 30_000 });
+    // A grace period far beyond jest's test timeout: were the open stream waited out, this test could not finish.
+    const subgraph = await harness.start('payments', 'memory', { shutdownGraceMs: 10 * 60_000 });
     const res = await fetch(eventsUrl(subgraph), { headers: identityHeaders() });
     const body = res.text();
-    const started = Date.now();
     await subgraph.close();
-    expect(Date.now() - started).toBeLessThan(5_000);
     await expect(body).resolves.toBe(': subscribed\n\n');
   });
 
