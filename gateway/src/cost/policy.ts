@@ -1,3 +1,4 @@
+import { importedDirectiveName } from '../../../lib/graphql/link-imports';
 import {
   Kind,
   isTypeDefinitionNode,
@@ -122,28 +123,14 @@ function directiveNames(document: DocumentNode): { cost: string; listSize: strin
       const prefix = as?.kind === Kind.STRING ? as.value : 'cost';
       const imports = link.arguments?.find((a) => a.name.value === 'import')?.value;
       return {
-        cost: importedName(imports, 'cost') ?? prefix,
-        listSize: importedName(imports, 'listSize') ?? `${prefix}__listSize`,
+        cost: importedDirectiveName(imports, 'cost') ?? prefix,
+        listSize: importedDirectiveName(imports, 'listSize') ?? `${prefix}__listSize`,
       };
     }
   }
   return { cost: 'cost', listSize: 'listSize' };
 }
 
-function importedName(imports: ConstValueNode | undefined, directive: string): string | undefined {
-  const entries = imports?.kind === Kind.LIST ? imports.values : imports ? [imports] : [];
-  for (const entry of entries) {
-    if (entry.kind === Kind.STRING && entry.value === `@${directive}`) return directive;
-    if (entry.kind !== Kind.OBJECT) continue;
-    const field = (name: string) => entry.fields.find((f) => f.name.value === name)?.value;
-    const name = field('name');
-    const as = field('as');
-    if (name?.kind === Kind.STRING && name.value === `@${directive}`) {
-      return as?.kind === Kind.STRING ? as.value.replace(/^@/, '') : directive;
-    }
-  }
-  return undefined;
-}
 
 /** Int per the cost spec; IBM's draft used strings ("2.0"), which are accepted too. */
 function numberArgument(directive: ConstDirectiveNode, name: string): number | undefined {

@@ -1,3 +1,4 @@
+import { importedDirectiveName } from '../../../../lib/graphql/link-imports';
 import {
   Kind,
   parse,
@@ -142,19 +143,7 @@ function directiveNames(document: DocumentNode): { authenticated: string; requir
 
 function linkedName(link: ConstDirectiveNode, directive: string): string {
   const imports = link.arguments?.find((a) => a.name.value === 'import')?.value;
-  if (imports?.kind === Kind.LIST) {
-    for (const entry of imports.values) {
-      if (entry.kind === Kind.STRING && entry.value === `@${directive}`) return directive;
-      if (entry.kind !== Kind.OBJECT) continue;
-      const field = (name: string) => entry.fields.find((f) => f.name.value === name)?.value;
-      const name = field('name');
-      const as = field('as');
-      if (name?.kind === Kind.STRING && name.value === `@${directive}`) {
-        return as?.kind === Kind.STRING ? as.value.replace(/^@/, '') : directive;
-      }
-    }
-  }
-  return stringArgument(link, 'as') ?? directive;
+  return importedDirectiveName(imports, directive) ?? stringArgument(link, 'as') ?? directive;
 }
 
 function stringArgument(directive: ConstDirectiveNode, name: string): string | undefined {
