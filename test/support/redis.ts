@@ -40,6 +40,8 @@ export async function startRedis(): Promise<RedisServer> {
     await new Promise<void>((resolve) => {
       c.once('exit', () => resolve());
       c.kill('SIGTERM');
+      // A Redis busy in a script ignores SIGTERM; a test server must never outlive its test.
+      setTimeout(() => c.exitCode === null && c.kill('SIGKILL'), 2_000).unref();
     });
   };
 
