@@ -1,7 +1,69 @@
 /**
- * Options of `npm run bench`, from flags (`--duration 10` or `--duration=10`)
- * or environment variables (BENCH_DURATION=10); flags win.
+ * Options of the benchmarks, from flags (`--duration 10` or `--duration=10`)
+ * or environment variables (BENCH_DURATION=10); flags win. Each benchmark
+ * lists its options as `OptionSpec`s and parses them with `parseFlags`.
  */
+export interface OptionSpec<T> {
+  key: keyof T & string;
+  flag: string;
+  env: string;
+  /** `int-list`: comma-separated integers, e.g. `--subscribers 1000,5000`. */
+  kind: 'int' | 'int-list' | 'list' | 'string';
+  help: string;
+  /** Smallest accepted integer (default 1). */
+  min?: number;
+}
+
+export class OptionsError extends Error {}
+
+/** `defaults`, overridden by the environment, overridden by `argv`; throws OptionsError on an unknown flag or a bad value. */
+export function parseFlags<T extends object>(specs: readonly OptionSpec<T>[], argv: string[], env: NodeJS.ProcessEnv, defaults: T): T {
+  const raw = new Map<OptionSpec<T>, string>();
+  for (const spec of specs) {
+    const value = env[spec.env];
+    if (value !== undefined && value !== '') raw.set(spec, value);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const [name, inline] = argv[i].split(/=(.*)/s, 2);
+    const spec = specs.find((s) => s.flag === name);
+    if (!spec) throw new OptionsError(`Unknown option "${argv[i]}"`);
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new OptionsError(`Option ${name} needs a value`);
+    raw.set(spec, value);
+  }
+
+  const options = { ...defaults } as Record<string, unknown>;
+  for (const [spec, value] of raw) {
+    const minimum = spec.min ?? 1;
+    const integer = (text: string) => {
+      if (!/^\d+$/.test(text) || Number(text) < minimum) {
+        throw new OptionsError(`${spec.flag} (${spec.env}) must be ${spec.kind === 'int-list' ? 'a comma-separated list of integers' : 'an integer'} >= ${minimum} (got "${value}")`);
+      }
+      return Number(text);
+    };
+    const items = () => value.split(',').map((s) => s.trim()).filter(Boolean);
+    if (spec.kind === 'int') options[spec.key] = integer(value);
+    else if (spec.kind === 'int-list') {
+      const list = items().map(integer);
+      if (list.length === 0) throw new OptionsError(`${spec.flag} (${spec.env}) needs at least one value`);
+      options[spec.key] = list;
+    } else if (spec.kind === 'list') options[spec.key] = items();
+    else options[spec.key] = value;
+  }
+  return options as T;
+}
+
+/** One line per option: flag, help, environment variable. */
+export function optionLines<T>(specs: readonly OptionSpec<T>[]): string[] {
+  const argument = (s: OptionSpec<T>) => (s.kind === 'int' ? 'n' : s.kind === 'int-list' ? 'n,n' : 'value');
+  return [...specs.map((s) => `  ${`${s.flag} <${argument(s)}>`.padEnd(22)} ${s.help} [${s.env}]`), '  --help                 this text'];
+}
+
+export function wantsHelp(argv: string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h');
+}
+
+/** Options of `npm run bench`. */
 export interface BenchOptions {
   /** Seconds of each measured run. */
   durationSec: number;
@@ -19,17 +81,9 @@ export interface BenchOptions {
   resultsDir: string;
 }
 
-interface OptionSpec {
-  key: keyof BenchOptions;
-  flag: string;
-  env: string;
-  kind: 'int' | 'list' | 'string';
-  help: string;
-}
-
-const SPECS: OptionSpec[] = [
+const SPECS: OptionSpec<BenchOptions>[] = [
   { key: 'durationSec', flag: '--duration', env: 'BENCH_DURATION', kind: 'int', help: 'seconds per measured run (default 10)' },
-  { key: 'warmupSec', flag: '--warmup', env: 'BENCH_WARMUP', kind: 'int', help: 'seconds of warm-up per target and scenario, not counted (default 5; 0 skips it)' },
+  { key: 'warmupSec', flag: '--warmup', env: 'BENCH_WARMUP', kind: 'int', min: 0, help: 'seconds of warm-up per target and scenario, not counted (default 5; 0 skips it)' },
   { key: 'connections', flag: '--connections', env: 'BENCH_CONNECTIONS', kind: 'int', help: 'concurrent connections (default 32)' },
   { key: 'rounds', flag: '--rounds', env: 'BENCH_ROUNDS', kind: 'int', help: 'measured runs per target, interleaved (default 3)' },
   { key: 'scenarios', flag: '--scenario', env: 'BENCH_SCENARIO', kind: 'list', help: 'comma-separated scenario names (default all)' },
@@ -41,48 +95,13 @@ export function usage(scenarioNames: string[], targetNames: string[]): string {
   return [
     'Usage: npm run bench -- [options]',
     '',
-    ...SPECS.map((s) => `  ${`${s.flag} <${s.kind === 'int' ? 'n' : 'value'}>`.padEnd(22)} ${s.help} [${s.env}]`),
-    '  --help                 this text',
+    ...optionLines(SPECS),
     '',
     `Scenarios: ${scenarioNames.join(', ')}`,
     `Targets:   ${targetNames.join(', ')}`,
   ].join('\n');
 }
 
-export class OptionsError extends Error {}
-
 export function parseOptions(argv: string[], env: NodeJS.ProcessEnv, defaults: BenchOptions): BenchOptions {
-  const raw = new Map<OptionSpec, string>();
-  for (const spec of SPECS) {
-    const value = env[spec.env];
-    if (value !== undefined && value !== '') raw.set(spec, value);
-  }
-  for (let i = 0; i < argv.length; i++) {
-    const [name, inline] = argv[i].split(/=(.*)/s, 2);
-    const spec = SPECS.find((s) => s.flag === name);
-    if (!spec) throw new OptionsError(`Unknown option "${argv[i]}"`);
-    const value = inline ?? argv[++i];
-    if (value === undefined) throw new OptionsError(`Option ${name} needs a value`);
-    raw.set(spec, value);
-  }
-
-  const options: BenchOptions = { ...defaults };
-  for (const [spec, value] of raw) {
-    if (spec.kind === 'int') {
-      const minimum = spec.key === 'warmupSec' ? 0 : 1;
-      if (!/^\d+$/.test(value) || Number(value) < minimum) {
-        throw new OptionsError(`${spec.flag} (${spec.env}) must be an integer >= ${minimum} (got "${value}")`);
-      }
-      (options[spec.key] as number) = Number(value);
-    } else if (spec.kind === 'list') {
-      (options[spec.key] as string[]) = value.split(',').map((s) => s.trim()).filter(Boolean);
-    } else {
-      (options[spec.key] as string) = value;
-    }
-  }
-  return options;
-}
-
-export function wantsHelp(argv: string[]): boolean {
-  return argv.includes('--help') || argv.includes('-h');
+  return parseFlags(SPECS, argv, env, defaults);
 }

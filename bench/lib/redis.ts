@@ -1,8 +1,8 @@
 /**
  * The benchmark's own `redis-server` (Debian's package), for targets that keep
- * their rate-limit buckets in Redis. Nothing is persisted (`--save ''
- * --appendonly no`): the limiter's buckets are throw-away, and disk writes
- * would only add noise to the numbers.
+ * their rate-limit buckets in Redis, and for `bench:subscriptions` (events,
+ * the subgraphs' stores). Nothing is persisted (`--save '' --appendonly no`):
+ * the data is throw-away, and disk writes would only add noise to the numbers.
  */
 import { spawn } from 'node:child_process';
 import Redis from 'ioredis';

@@ -94,16 +94,18 @@ export function formatTable(reports: ScenarioReport[], baseline: string): string
       ]);
     }
   }
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 7]);
-  const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
   const problems = reports.flatMap((r) => r.problems.map((p) => `  ${r.scenario}: ${p}`));
   return [
-    line(header),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...rows.map(line),
+    ...formatColumns(header, rows, new Set([2, 3, 4, 5, 6, 7])),
     ...(problems.length > 0 ? ['', 'Invalid runs (their numbers are not a comparison):', ...problems] : []),
   ].join('\n');
+}
+
+/** A plain-text table: the header, a rule, the rows; columns in `numeric` are right-aligned. */
+export function formatColumns(header: string[], rows: string[][], numeric: ReadonlySet<number>): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)];
 }
 
 /** A same-run comparison of two scenarios for one target, e.g. what authentication costs. */

@@ -33,9 +33,14 @@ export function freePort(): Promise<number> {
 /**
  * Starts the three subgraphs on free ports (embedded stores, verifying
  * identities signed with BENCH_INTERNAL_SECRET) and writes a supergraph
- * routed to them into `dir`; returns its path.
+ * routed to them into `dir`; returns its path. `env` is added to each
+ * subgraph's environment (REDIS_URL: stores and events in that Redis).
  */
-export async function startSubgraphs(group: ServiceGroup, dir: string): Promise<{ supergraphPath: string; urls: Record<SubgraphName, string> }> {
+export async function startSubgraphs(
+  group: ServiceGroup,
+  dir: string,
+  env: Record<string, string> = {},
+): Promise<{ supergraphPath: string; urls: Record<SubgraphName, string> }> {
   const urls = {} as Record<SubgraphName, string>;
   const services = [];
   for (const name of SUBGRAPH_NAMES) {
@@ -45,7 +50,7 @@ export async function startSubgraphs(group: ServiceGroup, dir: string): Promise<
       group.spawn({
         name,
         entry: `dist/subgraphs/${name}/main.js`,
-        env: benchEnv({ PORT: String(port), HOST: '127.0.0.1', INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET }),
+        env: benchEnv({ ...env, PORT: String(port), HOST: '127.0.0.1', INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET }),
         readyUrl: `http://127.0.0.1:${port}/health`,
       }),
     );
