@@ -19,7 +19,7 @@ import { SupergraphError, readSupergraph, resolveSubgraphUrls } from './federati
 import { useResolvableOperation } from './document/resolvable-operation';
 import { IdentitySigner } from '../../lib/auth/internal-identity';
 import { createAuthenticator } from './auth/authenticate';
-import { useAuthorization } from './auth/authorization-plugin';
+import { AuthorizationControl } from './auth/authorization-plugin';
 import type { Caller } from './auth/caller';
 import { createTokenVerifier } from './auth/token-verifier';
 import { toApolloLogger } from '../../lib/apollo-logger';
@@ -56,6 +56,8 @@ export async function startGateway(
   const dataSources: PooledDataSource[] = [];
   const authenticator = createAuthenticator(createTokenVerifier(config.auth.jwt, logger));
   const signer = new IdentitySigner(config.auth.internalSecret);
+  // One policy and one decision cache for HTTP operations and subscriptions.
+  const authorization = new AuthorizationControl(supergraph.sdl, config.auth.authorizationMode);
   const limiter = config.cost.enabled && config.rateLimit.enabled ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
   const costControl = config.cost.enabled
     ? new CostControl({
@@ -100,7 +102,7 @@ export async function startGateway(
       { serverWillStart: async () => ({ schemaDidLoadOrUpdate: ({ apiSchema: schema }) => void (apiSchema = schema) }) },
       useResolvableOperation(),
       // Order matters: authorization cuts the document that cost control then charges.
-      useAuthorization<GatewayContext>(supergraph.sdl, config.auth.authorizationMode),
+      authorization.plugin<GatewayContext>(),
       ...(costControl ? [costControl.plugin<GatewayContext>()] : []),
       config.security.ide ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
       // "Did you mean ...?" would reveal field names that introspection hides.
@@ -146,6 +148,7 @@ export async function startGateway(
       dataSources: new Map(dataSources.map((d) => [d.name, d])),
       subgraphUrls,
       authenticator,
+      authorization,
       signer,
       costControl,
       redisUrl: config.redisUrl,

@@ -2,7 +2,7 @@ import { errorCodes, postGraphQL, type GraphQLAnswer } from '../support/http';
 import { freePort } from '../support/ports';
 import { runCompiled, waitForOk, type RunningProcess } from '../support/process';
 import { startRedis, type RedisServer } from '../support/redis';
-import { startStack, type Stack } from '../support/stack';
+import { rateLimitTiers, startStack, type Stack } from '../support/stack';
 import { devAuthorization } from '../support/tokens';
 
 const PRODUCTS_100 = '{ products(first: 100) { nodes { id name stock { available } } } }';
@@ -83,10 +83,7 @@ describe('rate limiting by cost', () => {
     stack = await startStack({
       store: 'memory',
       gatewayEnv: {
-        GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({
-          anonymous: { capacity: 30, refillPerSecond: 1, maxSubscriptions: 1 },
-          authenticated: { capacity: 1000, refillPerSecond: 50, maxSubscriptions: 5 },
-        }),
+        ...rateLimitTiers({ capacity: 30, refillPerSecond: 1, maxSubscriptions: 1 }, { capacity: 1000, refillPerSecond: 50, maxSubscriptions: 5 }),
       },
     });
   });
@@ -121,10 +118,7 @@ describe('one budget shared by two gateway replicas on one Redis', () => {
   let redis: RedisServer;
   let stack: Stack;
   const replicas: Array<{ url: string; health: string; process: RunningProcess }> = [];
-  const TIERS = JSON.stringify({
-    anonymous: { capacity: 40, refillPerSecond: 4, maxSubscriptions: 1 },
-    authenticated: { capacity: 40, refillPerSecond: 4, maxSubscriptions: 1 },
-  });
+  const TIERS = rateLimitTiers({ capacity: 40, refillPerSecond: 4, maxSubscriptions: 1 }, { capacity: 40, refillPerSecond: 4, maxSubscriptions: 1 });
 
   beforeAll(async () => {
     redis = await startRedis();
@@ -133,7 +127,7 @@ describe('one budget shared by two gateway replicas on one Redis', () => {
       const port = await freePort();
       const process = runCompiled('gateway/src/main.js', ['--supergraph', stack.supergraphPath, '--port', String(port), '--host', '127.0.0.1'], {
         REDIS_URL: redis.url,
-        GATEWAY_RATE_LIMIT_TIERS: TIERS,
+        ...TIERS,
       });
       replicas.push({ url: `http://127.0.0.1:${port}/graphql`, health: `http://127.0.0.1:${port}/health`, process });
     }

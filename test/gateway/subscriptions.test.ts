@@ -6,7 +6,7 @@ import { freePort } from '../support/ports';
 import { runCompiled, waitForOk, type RunningProcess } from '../support/process';
 import { startRedis, type RedisServer } from '../support/redis';
 import { flushRedis } from '../subgraphs/harness';
-import { startStack, type Stack } from '../support/stack';
+import { rateLimitTiers, startStack, type Stack } from '../support/stack';
 import { ALL_SCOPES, devAuthorization, hsToken } from '../support/tokens';
 import { DEV_JWT_SECRET } from '../../gateway/src/auth/dev-secret';
 import { generateSeedPayments } from '../../subgraphs/payments/seed';
@@ -218,10 +218,7 @@ describe('fan-out scales with events, not subscribers', () => {
     stack = await startStack({
       store: 'memory',
       gatewayEnv: {
-        GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({
-          anonymous: { capacity: 100_000, refillPerSecond: 100, maxSubscriptions: 1_000 },
-          authenticated: { capacity: 100_000, refillPerSecond: 100, maxSubscriptions: 1_000 },
-        }),
+        ...rateLimitTiers({ capacity: 100_000, refillPerSecond: 100, maxSubscriptions: 1_000 }, { capacity: 100_000, refillPerSecond: 100, maxSubscriptions: 1_000 }),
       },
     });
   });
@@ -327,10 +324,7 @@ describe('limits on subscriptions', () => {
     stack = await startStack({
       store: 'memory',
       gatewayEnv: {
-        GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({
-          anonymous: { capacity: 1000, refillPerSecond: 10, maxSubscriptions: 2 },
-          authenticated: { capacity: 1000, refillPerSecond: 10, maxSubscriptions: 5 },
-        }),
+        ...rateLimitTiers({ capacity: 1000, refillPerSecond: 10, maxSubscriptions: 2 }, { capacity: 1000, refillPerSecond: 10, maxSubscriptions: 5 }),
       },
     });
   });

@@ -78,3 +78,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
   };
 }
+
+type TierBudget = { capacity: number; refillPerSecond: number; maxSubscriptions: number };
+
+/** Gateway environment giving the two default rate-limit tiers these budgets. */
+export function rateLimitTiers(anonymous: TierBudget, authenticated: TierBudget): Record<string, string> {
+  return { GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({ anonymous, authenticated }) };
+}

@@ -26,27 +26,59 @@ interface Decision {
  * the whole operation is refused: 401 for an anonymous caller who needs to
  * authenticate, 403 otherwise.
  */
-export function useAuthorization<TContext extends AuthorizedContext>(supergraphSdl: string, mode: AuthorizationMode): ApolloServerPlugin<TContext> {
-  let authorizer: Authorizer | undefined;
-  let apiSchema: GraphQLSchema | undefined;
+export class AuthorizationControl {
+  private authorizer?: Authorizer;
+  private apiSchema?: GraphQLSchema;
+
+  constructor(
+    private readonly supergraphSdl: string,
+    readonly mode: AuthorizationMode,
+  ) {}
+
+  /** Called when the gateway (re)loads its schema: the policy is read once per schema. */
+  load(apiSchema: GraphQLSchema): void {
+    this.apiSchema = apiSchema;
+    const policy = readAccessPolicy(this.supergraphSdl, apiSchema);
+    this.authorizer = policy.isEmpty ? undefined : new Authorizer(policy, apiSchema);
+  }
+
+  /** The cached decision for a document and caller; undefined when the supergraph declares no requirement. */
+  authorize(document: DocumentNode, operationName: string | undefined, caller: Caller): AuthorizationOutcome | undefined {
+    return this.authorizer?.authorize(document, operationName, caller);
+  }
+
+  /** Whether the supergraph declares any requirement at all (a public graph skips the hooks). */
+  get active(): boolean {
+    return this.authorizer !== undefined;
+  }
+
+  get schema(): GraphQLSchema | undefined {
+    return this.apiSchema;
+  }
+
+  plugin<TContext extends AuthorizedContext>(): ApolloServerPlugin<TContext> {
+    return useAuthorization<TContext>(this);
+  }
+}
+
+function useAuthorization<TContext extends AuthorizedContext>(control: AuthorizationControl): ApolloServerPlugin<TContext> {
   const decisions = new WeakMap<GraphQLRequestContext<TContext>['request'], Decision>();
+  const mode = control.mode;
 
   return {
     async serverWillStart() {
       return {
-        schemaDidLoadOrUpdate({ apiSchema: schema }) {
-          apiSchema = schema;
-          const policy = readAccessPolicy(supergraphSdl, schema);
-          authorizer = policy.isEmpty ? undefined : new Authorizer(policy, schema);
+        schemaDidLoadOrUpdate({ apiSchema }) {
+          control.load(apiSchema);
         },
       };
     },
     async requestDidStart() {
-      if (!authorizer) return;
+      if (!control.active) return;
       return {
         async didResolveOperation(context) {
-          const outcome = authorizer!.authorize(context.document, context.operationName ?? undefined, context.contextValue.caller);
-          if (outcome.denials.length === 0) return;
+          const outcome = control.authorize(context.document, context.operationName ?? undefined, context.contextValue.caller);
+          if (!outcome || outcome.denials.length === 0) return;
           if (mode === 'reject') throw rejection(outcome, context.contextValue.caller);
           decisions.set(context.request, { outcome, original: context.document });
           // @apollo/gateway plans `document` and caches the plan under `queryHash`: both follow the cut.
@@ -64,7 +96,7 @@ export function useAuthorization<TContext extends AuthorizedContext>(supergraphS
           const decision = decisions.get(context.request);
           if (!decision || context.response.body.kind !== 'single') return;
           const result = context.response.body.singleResult;
-          const patched = applyDenials(result as Parameters<typeof applyDenials>[0], decision.outcome, apiSchema!, decision.original, context.operationName ?? undefined);
+          const patched = applyDenials(result as Parameters<typeof applyDenials>[0], decision.outcome, control.schema!, decision.original, context.operationName ?? undefined);
           context.response.body.singleResult = { ...result, data: patched.data, errors: patched.errors as typeof result.errors };
         },
       };

@@ -25,6 +25,18 @@ export interface DomainEvent {
   [field: string]: unknown;
 }
 
+/** What the primary fetch needs of one enrichment, passed through executeQueryPlan's request context. */
+interface Enrichment {
+  plan: SubscriptionPlan;
+  event: DomainEvent;
+  variables: Record<string, unknown>;
+}
+
+interface PrimaryContext {
+  service: string;
+  caller: Caller;
+}
+
 /** The entity reference an entity-typed event field stands for, or undefined. */
 function entityReference(source: Record<string, unknown>, info: GraphQLResolveInfo): { __typename: string; [key: string]: unknown } | null | undefined {
   const type = getNamedType(info.returnType);
@@ -48,6 +60,17 @@ function onlyKeyFields(selectionSet: SelectionSetNode | undefined, reference: Re
  */
 export class EventEnricher {
   private readonly subgraphSchemas = new Map<string, GraphQLSchema>();
+  private readonly serviceMaps = new Map<string, Record<string, GraphQLDataSource>>();
+
+  /** One resolver for every event: what differs per event travels in the execution context. */
+  private readonly eventFieldResolver: GraphQLFieldResolver<Record<string, unknown>, PrimaryContext> = (source, _args, context, info) => {
+    const value = source[info.fieldName];
+    if (value !== undefined) return value;
+    const reference = entityReference(source, info);
+    if (reference === undefined) return null;
+    if (reference === null || onlyKeyFields(info.fieldNodes[0].selectionSet, reference)) return reference;
+    return this.fetchEntity(context.service, reference, info.fieldNodes[0], context.caller);
+  };
 
   constructor(
     private readonly planner: SubscriptionPlanner,
@@ -55,25 +78,37 @@ export class EventEnricher {
   ) {}
 
   async enrich(plan: SubscriptionPlan, event: DomainEvent, variables: Record<string, unknown>, caller: Caller): Promise<GatewayGraphQLResponse> {
-    const primary: GraphQLDataSource = {
-      process: async () => this.primaryResult(plan, event, variables, caller),
-    };
-    const serviceMap: Record<string, GraphQLDataSource> = Object.create(null);
-    for (const [name, source] of this.dataSources) serviceMap[name] = source;
-    serviceMap[plan.primaryService] = primary;
     const requestContext = {
       request: { variables, operationName: plan.operationContext.operation.name?.value },
-      context: { caller },
+      // Data sources read the caller (identity) from here; the event source reads the event too.
+      context: { caller, enrichment: { plan, event, variables } satisfies Enrichment },
       metrics: {},
     };
     return executeQueryPlan(
       plan.plan,
-      serviceMap,
+      this.serviceMap(plan.primaryService),
       requestContext as never,
       plan.operationContext,
       this.planner.supergraphSchema,
       this.planner.apiSchema,
     ) as Promise<GatewayGraphQLResponse>;
+  }
+
+  /** The real data sources with the declaring subgraph's replaced by the event: built once per subgraph, not per event. */
+  private serviceMap(primaryService: string): Record<string, GraphQLDataSource> {
+    let map = this.serviceMaps.get(primaryService);
+    if (!map) {
+      map = Object.create(null) as Record<string, GraphQLDataSource>;
+      for (const [name, source] of this.dataSources) map[name] = source;
+      map[primaryService] = {
+        process: async (options) => {
+          const { caller, enrichment } = (options as unknown as { context: { caller: Caller; enrichment: Enrichment } }).context;
+          return this.primaryResult(enrichment.plan, enrichment.event, enrichment.variables, caller);
+        },
+      };
+      this.serviceMaps.set(primaryService, map);
+    }
+    return map;
   }
 
   /**
@@ -85,20 +120,13 @@ export class EventEnricher {
    * from that subgraph with `_entities`, as the subscriber.
    */
   private async primaryResult(plan: SubscriptionPlan, event: DomainEvent, variables: Record<string, unknown>, caller: Caller): Promise<GatewayGraphQLResponse> {
-    const fieldResolver: GraphQLFieldResolver<Record<string, unknown>, unknown> = (source, _args, _context, info) => {
-      const value = source[info.fieldName];
-      if (value !== undefined) return value;
-      const reference = entityReference(source, info);
-      if (reference === undefined) return null;
-      if (reference === null || onlyKeyFields(info.fieldNodes[0].selectionSet, reference)) return reference;
-      return this.fetchEntity(plan.primaryService, reference, info.fieldNodes[0], caller);
-    };
     const result = await execute({
       schema: this.subgraphSchema(plan.primaryService),
       document: plan.primaryDocument,
       rootValue: { [plan.rootField.name]: event },
       variableValues: variables,
-      fieldResolver,
+      contextValue: { service: plan.primaryService, caller } satisfies PrimaryContext,
+      fieldResolver: this.eventFieldResolver,
     });
     return result as GatewayGraphQLResponse;
   }

@@ -6,7 +6,7 @@ import { INTERNAL_IDENTITY_HEADER, type IdentitySigner } from '../../../lib/auth
 import { InProcessEventBus, RedisEventBus, eventsUrlOf, subscribeToSubgraphEvents, type EventBus } from '../../../lib/events';
 import type { Logger } from '../../../lib/logger';
 import type { Authenticator } from '../auth/authenticate';
-import { Authorizer, readAccessPolicy } from '../auth/authorization';
+import type { AuthorizationControl } from '../auth/authorization-plugin';
 import { ANONYMOUS, type Caller } from '../auth/caller';
 import { CostLimitError } from '../cost';
 import type { CostControl } from '../limits/cost-control';
@@ -29,6 +29,8 @@ export interface SubscriptionsOptions {
   dataSources: ReadonlyMap<string, GraphQLDataSource>;
   subgraphUrls: ReadonlyMap<string, string>;
   authenticator: Authenticator;
+  /** The HTTP pipeline's, already loaded with the schema: its decisions are shared. */
+  authorization: AuthorizationControl;
   signer: IdentitySigner;
   costControl?: CostControl;
   redisUrl?: string;
@@ -57,8 +59,6 @@ export function startSubscriptions(options: SubscriptionsOptions): RunningSubscr
   const { logger } = options;
   const planner = new SubscriptionPlanner(options.executableSupergraphSdl, options.apiSchema);
   const eventFields = readEventFields(options.supergraphSdl);
-  const policy = readAccessPolicy(options.supergraphSdl, options.apiSchema);
-  const authorizer = policy.isEmpty ? undefined : new Authorizer(policy, options.apiSchema);
   const events = options.redisUrl ? redisEvents(options.redisUrl, logger) : embeddedEvents(planner, eventFields, options);
 
   const engine = new SubscriptionEngine({
@@ -67,7 +67,7 @@ export function startSubscriptions(options: SubscriptionsOptions): RunningSubscr
     enricher: new EventEnricher(planner, options.dataSources),
     eventFields,
     events: events.source,
-    authorize: authorizer && ((document, operationName, caller) => authorizer.authorize(document, operationName, caller)),
+    authorize: options.authorization.active ? (document, operationName, caller) => options.authorization.authorize(document, operationName, caller)! : undefined,
     admit: admission(options.costControl),
     executeOperation: (caller, request, connection) => executeOverStream(options.server, caller, request, connection),
     logger,
