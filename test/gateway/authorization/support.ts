@@ -1,5 +1,4 @@
-import { composeServices } from '@apollo/composition';
-import { ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federation-internals';
+import { apiSchemaOf, composeSupergraph } from '../../support/compose-inline';
 import { execute, parse, print, validate, type DocumentNode, type GraphQLSchema } from 'graphql';
 import {
   Authorizer,
@@ -13,19 +12,6 @@ import {
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@authenticated", "@requiresScopes"])';
 
-/** A real supergraph, composed from inline subgraph SDLs, still carrying its `for: SECURITY` links. */
-export function composeSupergraph(subgraphs: Record<string, string>): string {
-  const result = composeServices(
-    Object.entries(subgraphs).map(([name, sdl]) => ({ name, url: `http://${name}.test/graphql`, typeDefs: parse(sdl) })),
-  );
-  if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
-  return result.supergraphSdl;
-}
-
-/** The API schema clients query: what the gateway's ApolloGateway would expose. */
-export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(supergraphSdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES }).apiSchema().toGraphQLJSSchema();
-}
 
 /** The shop every specification queries. Requirements are on fields, object types, a scalar and an enum. */
 export const SHOP_SDL = `
@@ -216,3 +202,5 @@ export function compact(document: DocumentNode | string): string {
 export function shopAuthorizer(options?: { maxCachedDocuments?: number }): Authorizer {
   return new Authorizer(shopPolicy, shopSchema, options);
 }
+
+export { apiSchemaOf, composeSupergraph };

@@ -1,5 +1,4 @@
-import { composeServices } from '@apollo/composition';
-import { ROUTER_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph } from '@apollo/federation-internals';
+import { apiSchemaOf, composeSupergraph } from '../../support/compose-inline';
 import { parse, type GraphQLSchema } from 'graphql';
 import { join } from 'node:path';
 import { composeSupergraph as composeSchemas, readSubgraphSources } from '../../../scripts/compose';
@@ -8,19 +7,6 @@ import { CostAnalyzer, readCostPolicy, type CostAnalyzerOptions, type CostPolicy
 export const FEDERATION_LINK =
   'extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@cost", "@listSize"])';
 
-/** A real supergraph, composed from inline subgraph SDLs. */
-export function composeSupergraph(subgraphs: Record<string, string>): string {
-  const result = composeServices(
-    Object.entries(subgraphs).map(([name, sdl]) => ({ name, url: `http://${name}.test/graphql`, typeDefs: parse(sdl) })),
-  );
-  if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
-  return result.supergraphSdl;
-}
-
-/** The API schema clients query: what the gateway's ApolloGateway would expose. */
-export function apiSchemaOf(supergraphSdl: string): GraphQLSchema {
-  return Supergraph.build(supergraphSdl, { supportedFeatures: ROUTER_SUPPORTED_SUPERGRAPH_FEATURES }).apiSchema().toGraphQLJSSchema();
-}
 
 /**
  * The library every cost specification is computed over, split in two
@@ -156,3 +142,5 @@ export function projectSupergraph(): { supergraph: string; schema: GraphQLSchema
   const schema = apiSchemaOf(supergraph);
   return { supergraph, schema, policy: readCostPolicy(supergraph, schema) };
 }
+
+export { apiSchemaOf, composeSupergraph };
