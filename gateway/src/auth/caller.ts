@@ -9,6 +9,8 @@ export interface Caller {
   readonly expiresAt: number | null;
   /** The verified token's claims (rate-limit tiers may key on one); absent for an anonymous caller. */
   readonly claims?: Readonly<Record<string, unknown>>;
+  /** The configured API key the request presented: its name (the rate-limit bucket) and tier. Absent without one. */
+  readonly apiKey?: { readonly name: string; readonly tier?: string };
 }
 
 export const ANONYMOUS: Caller = Object.freeze({ authenticated: false, subject: null, scopes: new Set<string>(), expiresAt: null });
