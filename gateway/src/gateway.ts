@@ -1,51 +1,46 @@
 import { ApolloGateway } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import { startSubscriptions, type RunningSubscriptions } from './subscriptions/wiring';
-import { gatewayMetrics } from './observability/metrics';
-import { createGraphQLHttpHandler, readinessRoute } from '../../lib/http/graphql-handler';
+import { IdentitySigner } from '../../lib/auth/internal-identity';
+import { toApolloLogger } from '../../lib/apollo-logger';
 import { sendJson, sendText } from '../../lib/http/errors';
-import { CostControl, codeTokenLimit } from './limits/cost-control';
-import { createRateLimiter } from './ratelimit';
+import { readinessRoute } from '../../lib/http/graphql-handler';
 import { startHttpServer } from '../../lib/http/server';
 import { createLogger, type Logger } from '../../lib/logger';
+import { createAuthenticator } from './auth/authenticate';
+import { AuthorizationControl } from './auth/authorization';
+import { createTokenVerifier } from './auth/token-verifier';
 import type { GatewayConfig } from './config/schema';
 import { PooledDataSource } from './federation/pooled-data-source';
 import { SupergraphError, readSupergraph, resolveSubgraphUrls } from './federation/supergraph';
-import { useResolvableOperation } from './document/resolvable-operation';
-import { IdentitySigner } from '../../lib/auth/internal-identity';
-import { createAuthenticator } from './auth/authenticate';
-import { AuthorizationControl } from './auth/authorization-plugin';
-import type { Caller } from './auth/caller';
-import { createTokenVerifier } from './auth/token-verifier';
-import { toApolloLogger } from '../../lib/apollo-logger';
-
-/** What every plugin and subgraph fetch sees of a request. */
-export interface GatewayContext {
-  /** Proved once, from the Authorization header, before the body is read. */
-  caller: Caller;
-  /** The peer (or the first X-Forwarded-For address when trusted): anonymous callers' rate-limit key. */
-  clientIp: string;
-  /** `X-API-Key`, when sent: the rate-limit key of a caller without a token. */
-  apiKey?: string;
-}
+import { gatewayMetrics } from './observability/metrics';
+import { Pipeline } from './pipeline';
+import { Admission } from './pipeline/admission';
+import { DocumentStage } from './pipeline/document';
+import { Execution } from './pipeline/execute';
+import { createRateLimiter } from './ratelimit';
+import { startEventDelivery } from './subscriptions/wiring';
+import { attachGraphQLWebSocket, createSseHandler, wantsEventStream } from './transport';
+import { createGraphQLHttpHandler } from './transport/http/handler';
+import { renderIdePage } from './transport/http/ide';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
   url: string;
   port: number;
-  /** Graceful: /ready turns 503, in-flight requests finish, then connections close. */
+  /** Graceful: /ready turns 503, subscriptions complete, in-flight requests finish, then connections close. */
   close(): Promise<void>;
 }
 
+const GRAPHQL_PATH = '/graphql';
+
 /**
- * Starts the gateway on a supergraph file: reads and checks the supergraph,
- * routes each subgraph through a keep-alive pool, serves GraphQL over HTTP.
- * Follow the imports from here to see every stage of a request.
+ * Starts the gateway on a supergraph file. Follow the imports from here to
+ * see every part of a request: the transports (transport/http, graphql-ws,
+ * sse) prove the caller (auth/authenticate) and hand the operation to the one
+ * pipeline (pipeline/index.ts), whose stages are built here: documents,
+ * authorization, cost and admission, execution (planning through
+ * @apollo/gateway onto our pooled subgraph connections) and event delivery.
  */
 export async function startGateway(
   config: GatewayConfig,
@@ -56,17 +51,8 @@ export async function startGateway(
   const dataSources: PooledDataSource[] = [];
   const authenticator = createAuthenticator(createTokenVerifier(config.auth.jwt, logger));
   const signer = new IdentitySigner(config.auth.internalSecret);
-  // One policy and one decision cache for HTTP operations and subscriptions.
-  const authorization = new AuthorizationControl(supergraph.sdl, config.auth.authorizationMode);
-  const limiter = config.cost.enabled && config.rateLimit.enabled ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
-  const costControl = config.cost.enabled
-    ? new CostControl({
-        supergraphSdl: supergraph.sdl,
-        cost: { ...config.limits, mutationBaseCost: config.cost.mutationBaseCost, defaultListSize: config.cost.defaultListSize },
-        limiter,
-        tiers: config.rateLimit,
-      })
-    : undefined;
+  const charging = config.cost.enabled && config.cost.mode === 'enforce' && config.rateLimit.enabled;
+  const limiter = charging ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraph.executableSdl,
@@ -83,110 +69,127 @@ export async function startGateway(
       return dataSource;
     },
   });
-
-  let apiSchema: GraphQLSchema | undefined;
-  const server = new ApolloServer<GatewayContext>({
-    gateway,
-    nodeEnv: config.nodeEnv,
-    logger: toApolloLogger(logger),
-    introspection: config.security.introspection,
-    // Stack traces stay in our logs; clients get messages and codes only.
-    includeStacktraceInErrorResponses: false,
-    // Our lifecycle drains HTTP first and then stops the server; Apollo's own
-    // signal handler would stop it under in-flight requests and re-raise the signal.
-    stopOnTerminationSignals: false,
-    // Huge documents are refused while lexing, before an AST is built.
-    parseOptions: { maxTokens: config.limits.maxTokens },
-    formatError: codeTokenLimit,
-    plugins: [
-      { serverWillStart: async () => ({ schemaDidLoadOrUpdate: ({ apiSchema: schema }) => void (apiSchema = schema) }) },
-      useResolvableOperation(),
-      // Order matters: authorization cuts the document that cost control then charges.
-      authorization.plugin<GatewayContext>(),
-      ...(costControl ? [costControl.plugin<GatewayContext>()] : []),
-      config.security.ide ? ApolloServerPluginLandingPageLocalDefault({ footer: false }) : ApolloServerPluginLandingPageDisabled(),
-      // "Did you mean ...?" would reveal field names that introspection hides.
-      ...(config.security.introspection ? [] : [ApolloServerPluginDisableSuggestions()]),
-    ],
-  });
+  let schema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => void (schema = apiSchema));
+  let executor;
   try {
-    await server.start();
+    ({ executor } = await gateway.load({ apollo: { graphVariant: 'current' } }));
   } catch (error) {
     await Promise.all(dataSources.map((d) => d.close()));
     await limiter?.close();
     throw new SupergraphError(`Cannot load supergraph ${config.supergraph.path}: ${(error as Error).message}`);
   }
+  if (!executor || !schema) throw new SupergraphError(`Cannot load supergraph ${config.supergraph.path}: no executable schema`);
 
-  let accepting = true;
-  let subscriptions: RunningSubscriptions | undefined;
-  const clientIp = (req: IncomingMessage) => clientIpOf(req, config.rateLimit.trustForwardedFor);
-  const handler = createGraphQLHttpHandler<GatewayContext>({
-    server,
-    maxBodyBytes: config.limits.maxBodyBytes,
-    context: async (req) => ({
-      caller: await authenticator.fromRequest(req),
-      clientIp: clientIp(req),
-      apiKey: headerValue(req.headers['x-api-key']),
+  const { limits } = config;
+  const events = config.subscriptions.enabled
+    ? startEventDelivery({
+        supergraphSdl: supergraph.sdl,
+        executableSupergraphSdl: supergraph.executableSdl,
+        apiSchema: schema,
+        dataSources: new Map(dataSources.map((d) => [d.name, d])),
+        subgraphUrls,
+        signer,
+        redisUrl: config.redisUrl,
+        logger,
+      })
+    : undefined;
+  const pipeline = new Pipeline({
+    documents: new DocumentStage({
+      schema,
+      maxTokens: limits.maxTokens,
+      shape: limits,
+      introspection: config.security.introspection,
+      maxBytes: config.caches.documentsMaxBytes,
     }),
+    authorization: new AuthorizationControl(supergraph.sdl, schema, config.auth.authorizationMode, { maxSelections: limits.maxSelections }),
+    admission: config.cost.enabled
+      ? new Admission({
+          supergraphSdl: supergraph.sdl,
+          schema,
+          cost: { mode: config.cost.mode, mutationBaseCost: config.cost.mutationBaseCost, defaultListSize: config.cost.defaultListSize, maxCost: limits.maxCost },
+          limiter,
+          tiers: config.rateLimit,
+        })
+      : undefined,
+    execution: new Execution(executor, schema, logger),
+    subscriptions: events?.engine,
+    logger,
+  });
+
+  const clientIp = (req: IncomingMessage) => clientIpOf(req, config.rateLimit.trustForwardedFor);
+  const sse = events ? createSseHandler({ engine: pipeline, authenticator, logger, clientIp, maxBodyBytes: limits.maxBodyBytes }) : undefined;
+  let accepting = true;
+  let ws: ReturnType<typeof attachGraphQLWebSocket> | undefined;
+  const handler = createGraphQLHttpHandler({
+    path: GRAPHQL_PATH,
+    pipeline,
+    authenticator,
+    maxBodyBytes: limits.maxBodyBytes,
+    clientIp,
     routes: {
       '/health': (_req, res) => sendJson(res, 200, { status: 'ok', ...(limiter && { rateLimiter: limiter.health() }) }),
       '/ready': readinessRoute(() => accepting),
-      '/metrics': (_req, res) => sendText(res, 200, gatewayMetrics({ limiter: limiter?.stats(), rateLimiter: limiter?.health(), subscriptions: subscriptions?.stats() })),
+      '/metrics': (_req, res) =>
+        sendText(
+          res,
+          200,
+          gatewayMetrics({
+            limiter: limiter?.stats(),
+            rateLimiter: limiter?.health(),
+            subscriptions: events && { ...events.engine.counters(), ...prefixed('ws', ws?.stats() ?? {}), ...prefixed('sse', sse?.stats() ?? {}) },
+          }),
+        ),
     },
-    stream: { matches: (req) => subscriptions?.stream.matches(req) ?? false, handle: (req, res) => subscriptions!.stream.handle(req, res) },
+    stream: sse && { matches: wantsEventStream, handle: (req, res) => sse.handle(req, res) },
+    idePage: config.security.ide ? await renderIdePage() : undefined,
     logger,
   });
-  const http = await startHttpServer(handler, { port: config.port, host: config.host });
-  if (config.subscriptions.enabled) {
-    subscriptions = startSubscriptions({
-      supergraphSdl: supergraph.sdl,
-      executableSupergraphSdl: supergraph.executableSdl,
-      apiSchema: apiSchema!,
-      server,
-      httpServer: http.server,
-      path: '/graphql',
-      dataSources: new Map(dataSources.map((d) => [d.name, d])),
-      subgraphUrls,
+  const http = await startHttpServer(handler, {
+    port: config.port,
+    host: config.host,
+    keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
+    headersTimeoutMs: config.http.headersTimeoutMs,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+  });
+  if (events) {
+    ws = attachGraphQLWebSocket(http.server, {
+      path: GRAPHQL_PATH,
+      engine: pipeline,
       authenticator,
-      authorization,
-      signer,
-      costControl,
-      redisUrl: config.redisUrl,
-      clientIp,
-      limits: {
-        connectionInitWaitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
-        keepAliveMs: config.subscriptions.keepAliveMs,
-        maxPayloadBytes: config.subscriptions.maxPayloadBytes,
-        maxSubscriptionsPerConnection: config.subscriptions.maxPerConnection,
-        maxBufferedBytes: config.subscriptions.maxBufferedBytes,
-      },
-      maxBodyBytes: config.limits.maxBodyBytes,
       logger,
+      clientIp,
+      connectionInitWaitTimeoutMs: config.subscriptions.connectionInitTimeoutMs,
+      keepAliveMs: config.subscriptions.keepAliveMs,
+      maxPayloadBytes: config.subscriptions.maxPayloadBytes,
+      maxSubscriptionsPerConnection: config.subscriptions.maxPerConnection,
+      maxBufferedBytes: config.subscriptions.maxBufferedBytes,
     });
   }
   logger.info('gateway listening', {
-    url: `${http.url}/graphql`,
+    url: `${http.url}${GRAPHQL_PATH}`,
     subgraphs: Object.fromEntries(subgraphUrls),
     introspection: config.security.introspection,
   });
 
   return {
-    url: `${http.url}/graphql`,
+    url: `${http.url}${GRAPHQL_PATH}`,
     port: http.port,
     close: async () => {
       accepting = false;
       // Subscriptions end first and say so (complete, then close 1001); then HTTP drains.
-      await subscriptions?.close();
+      await Promise.all([ws?.close(), sse?.close()]);
+      await events?.close();
       await http.close(config.shutdownGraceMs);
-      await server.stop();
+      await gateway.stop();
       await Promise.all(dataSources.map((d) => d.close()));
       await limiter?.close();
     },
   };
 }
 
-function headerValue(value: string | string[] | undefined): string | undefined {
-  return Array.isArray(value) ? value[0] : value || undefined;
+function prefixed(prefix: string, stats: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(stats).map(([k, v]) => [`${prefix}_${k}`, v]));
 }
 
 /**

@@ -11,6 +11,8 @@ export const TransportErrorCode = {
   PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   MethodNotAllowed: 'METHOD_NOT_ALLOWED',
+  /** The request accepts no media type the server can answer in (406). */
+  NotAcceptable: 'NOT_ACCEPTABLE',
   NotFound: 'NOT_FOUND',
   /** No valid credential where one is required (401, with WWW-Authenticate). */
   Unauthenticated: 'UNAUTHENTICATED',

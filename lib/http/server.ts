@@ -9,15 +9,32 @@ export interface RunningHttpServer {
   close(graceMs?: number): Promise<void>;
 }
 
-/** Starts an HTTP server on `host:port` (port 0 picks a free port). */
+export interface HttpServerOptions {
+  port: number;
+  host?: string;
+  /** Idle keep-alive connections close after this; longer than typical load-balancer idle timeouts, so the balancer closes first. Default 65 000. */
+  keepAliveTimeoutMs?: number;
+  /** Time a client has to send a request's headers (Node answers 408 and closes). Default 10 000. */
+  headersTimeoutMs?: number;
+  /** Time a client has to send a whole request, body included (408). Default 30 000. */
+  requestTimeoutMs?: number;
+}
+
+/**
+ * Starts an HTTP server on `host:port` (port 0 picks a free port). Slow
+ * clients are bounded: a connection that drips its headers or body is closed
+ * with 408 once the headers or request timeout passes (Node checks them every
+ * second here instead of its default 30 s).
+ */
 export async function startHttpServer(
   handler: (req: IncomingMessage, res: ServerResponse) => void,
-  { port, host = '0.0.0.0', keepAliveTimeoutMs = 65_000 }: { port: number; host?: string; keepAliveTimeoutMs?: number },
+  { port, host = '0.0.0.0', keepAliveTimeoutMs = 65_000, headersTimeoutMs = 10_000, requestTimeoutMs = 30_000 }: HttpServerOptions,
 ): Promise<RunningHttpServer> {
-  const server = createServer(handler);
-  // Longer than typical load-balancer idle timeouts, so the balancer closes first.
+  const server = createServer(
+    { headersTimeout: headersTimeoutMs, requestTimeout: Math.max(requestTimeoutMs, headersTimeoutMs), connectionsCheckingInterval: Math.min(1_000, headersTimeoutMs) },
+    handler,
+  );
   server.keepAliveTimeout = keepAliveTimeoutMs;
-  server.headersTimeout = keepAliveTimeoutMs + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -44,10 +44,10 @@ describe('cost analysis and operation limits', () => {
     expect(answer.body.extensions?.cost).toEqual({
       requestedQueryCost: expect.any(Number),
       actualQueryCost: expect.any(Number),
-      throttleStatus: { maximumAvailable: 500, currentlyAvailable: expect.any(Number), restoreRate: 25 },
+      throttleStatus: { maximumAvailable: 1000, currentlyAvailable: expect.any(Number), restoreRate: 50 },
     });
-    expect(answer.headers.get('ratelimit-limit')).toBe('500');
-    expect(Number(answer.headers.get('ratelimit-remaining'))).toBeLessThanOrEqual(500);
+    expect(answer.headers.get('ratelimit-limit')).toBe('1000');
+    expect(Number(answer.headers.get('ratelimit-remaining'))).toBeLessThanOrEqual(1000);
     expect(answer.headers.get('ratelimit-reset')).toMatch(/^\d+$/);
   });
 

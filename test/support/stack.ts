@@ -81,7 +81,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 
 type TierBudget = { capacity: number; refillPerSecond: number; maxSubscriptions: number };
 
-/** Gateway environment giving the two default rate-limit tiers these budgets. */
+/**
+ * Gateway environment giving the two default rate-limit tiers these budgets,
+ * and a cost limit both can pay (the gateway refuses a tier smaller than it).
+ */
 export function rateLimitTiers(anonymous: TierBudget, authenticated: TierBudget): Record<string, string> {
-  return { GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({ anonymous, authenticated }) };
+  return {
+    GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({ anonymous, authenticated }),
+    GATEWAY_MAX_COST: String(Math.min(anonymous.capacity, authenticated.capacity, 1_000)),
+  };
 }

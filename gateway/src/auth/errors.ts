@@ -1,5 +1,8 @@
 import { HttpError, TransportErrorCode } from '../../../lib/http/errors';
 
+/** The code of the error that ends a running subscription when its token expires (graphql-ws then closes 4403). */
+export const SUBSCRIPTION_JWT_EXPIRED = 'SUBSCRIPTION_JWT_EXPIRED';
+
 /** Why a presented token was refused; each maps to one client-facing description. */
 export type TokenProblem =
   | 'malformed'

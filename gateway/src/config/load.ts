@@ -27,8 +27,11 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'GATEWAY_MAX_DEPTH', path: 'limits.maxDepth', kind: 'int' },
   { env: 'GATEWAY_MAX_ALIASES', path: 'limits.maxAliases', kind: 'int' },
   { env: 'GATEWAY_MAX_ROOT_FIELDS', path: 'limits.maxRootFields', kind: 'int' },
+  { env: 'GATEWAY_MAX_SELECTIONS', path: 'limits.maxSelections', kind: 'int' },
+  { env: 'GATEWAY_MAX_FIELD_REPEATS', path: 'limits.maxFieldRepeats', kind: 'int' },
   { env: 'GATEWAY_MAX_TOKENS', path: 'limits.maxTokens', kind: 'int' },
   { env: 'GATEWAY_COST_ENABLED', path: 'cost.enabled', kind: 'bool' },
+  { env: 'GATEWAY_COST_MODE', path: 'cost.mode', kind: 'string' },
   { env: 'GATEWAY_MUTATION_BASE_COST', path: 'cost.mutationBaseCost', kind: 'int' },
   { env: 'GATEWAY_DEFAULT_LIST_SIZE', path: 'cost.defaultListSize', kind: 'int' },
   { env: 'GATEWAY_RATE_LIMIT_ENABLED', path: 'rateLimit.enabled', kind: 'bool' },
@@ -55,6 +58,9 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'GATEWAY_AUTHORIZATION_MODE', path: 'auth.authorizationMode', kind: 'string' },
   { env: 'INTERNAL_AUTH_SECRET', path: 'auth.internalSecret', kind: 'string' },
   { env: 'GATEWAY_SHUTDOWN_GRACE_MS', path: 'shutdownGraceMs', kind: 'int' },
+  { env: 'GATEWAY_HTTP_HEADERS_TIMEOUT_MS', path: 'http.headersTimeoutMs', kind: 'int' },
+  { env: 'GATEWAY_HTTP_REQUEST_TIMEOUT_MS', path: 'http.requestTimeoutMs', kind: 'int' },
+  { env: 'GATEWAY_DOCUMENT_CACHE_BYTES', path: 'caches.documentsMaxBytes', kind: 'int' },
 ];
 
 /** Command-line flags and the config keys they set. */
@@ -121,6 +127,16 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
   for (const tier of ['anonymous', 'authenticated']) {
     if (!(tier in config.rateLimit.tiers)) {
       throw new ConfigError(`Invalid configuration: rateLimit.tiers${source('rateLimit.tiers')}: needs a "${tier}" tier`);
+    }
+  }
+  // An admitted operation must be payable by a full bucket, or it could never run.
+  if (config.cost.enabled && config.cost.mode === 'enforce' && config.rateLimit.enabled) {
+    for (const [name, tier] of Object.entries(config.rateLimit.tiers)) {
+      if (tier.capacity < config.limits.maxCost) {
+        throw new ConfigError(
+          `Invalid configuration: rateLimit.tiers.${name}.capacity${source('rateLimit.tiers')}: ${tier.capacity} is below limits.maxCost (${config.limits.maxCost}); an operation the gateway admits could never be paid for by this tier (raise the capacity or lower limits.maxCost)`,
+        );
+      }
     }
   }
   for (const [i, rule] of config.rateLimit.rules.entries()) {

@@ -37,11 +37,16 @@ export const GatewayConfigSchema = z
       .object({
         /** Largest accepted HTTP request body. */
         maxBodyBytes: positiveInt.default(1_048_576),
-        /** Operation limits, each refused before execution with its own code. */
-        maxCost: positiveInt.default(5_000),
+        /** Highest estimated cost of one operation (enforce mode); every rate-limit tier must hold at least this much. */
+        maxCost: positiveInt.default(1_000),
+        /** Shape limits, checked right after parsing, each refused with its own code. */
         maxDepth: positiveInt.default(15),
         maxAliases: positiveInt.default(30),
         maxRootFields: positiveInt.default(20),
+        /** Field selections of an operation once its fragments are spread. */
+        maxSelections: positiveInt.default(10_000),
+        /** Selections of one response key in one selection set (validation is quadratic in them). */
+        maxFieldRepeats: positiveInt.default(100),
         /** Lexer tokens of a document; larger documents are refused while parsing. */
         maxTokens: positiveInt.default(2_000),
       })
@@ -51,10 +56,12 @@ export const GatewayConfigSchema = z
       .object({
         /** Off: no cost analysis, no cost limit, no rate limiting (benchmarks; not recommended). */
         enabled: z.boolean().default(true),
+        /** `enforce`: refuse over maxCost and rate-limit by cost. `measure`: compute and report costs, refuse and charge nothing. */
+        mode: z.enum(['enforce', 'measure']).default('enforce'),
         /** Added per mutation root field. */
         mutationBaseCost: z.number().int().min(0).default(10),
-        /** Size assumed for a list without @listSize or a slicing argument. */
-        defaultListSize: positiveInt.default(10),
+        /** Size assumed for a list without @listSize or a slicing argument; the real size is charged after execution. */
+        defaultListSize: positiveInt.default(1),
       })
       .strict()
       .prefault({}),
@@ -68,8 +75,8 @@ export const GatewayConfigSchema = z
             z.object({ capacity: positiveInt, refillPerSecond: z.number().positive(), maxSubscriptions: z.number().int().min(0) }).strict(),
           )
           .default({
-            anonymous: { capacity: 500, refillPerSecond: 25, maxSubscriptions: 5 },
-            authenticated: { capacity: 1_000, refillPerSecond: 50, maxSubscriptions: 20 },
+            anonymous: { capacity: 1_000, refillPerSecond: 50, maxSubscriptions: 5 },
+            authenticated: { capacity: 2_000, refillPerSecond: 100, maxSubscriptions: 20 },
           }),
         /** First match wins: a caller with `scope` (or whose `claim` equals `value`) uses `tier`. */
         rules: z
@@ -147,6 +154,24 @@ export const GatewayConfigSchema = z
     redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
     /** How long shutdown waits for in-flight requests before closing their connections. */
     shutdownGraceMs: z.number().int().min(0).default(10_000),
+    http: z
+      .object({
+        /** A client must send its request headers within this (else 408 and the connection closes): drip-fed headers hold nothing for long. */
+        headersTimeoutMs: positiveInt.default(10_000),
+        /** A client must send its whole request (headers and body) within this. Not the response: streams live longer. */
+        requestTimeoutMs: positiveInt.default(30_000),
+        /** Idle keep-alive connections close after this; longer than typical load-balancer idle timeouts. */
+        keepAliveTimeoutMs: positiveInt.default(65_000),
+      })
+      .strict()
+      .prefault({}),
+    caches: z
+      .object({
+        /** Bytes of parsed documents and what derives from them (authorization cuts, cost plans), by approximate size. */
+        documentsMaxBytes: positiveInt.default(64 * 1024 * 1024),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -4,21 +4,14 @@ import { CostErrorCode, CostLimitError } from './errors';
 import { estimateCost } from './estimate';
 import { InputCosts } from './inputs';
 import { resolveCostOptions, type CostAnalyzerOptions, type ResolvedCostOptions } from './options';
-import { compileOperation, depthError, findOperation, type OperationPlan } from './plan';
+import { compileOperation, findOperation, type OperationPlan } from './plan';
 import type { CostPolicy } from './policy';
-import { checkTokens } from './tokens';
 import { costVariablesKey, costVariablesOf } from './variables';
 
 /** The cost and shape of one operation for one set of cost-relevant variable values. */
 export interface OperationCost {
   /** Estimated cost: what the operation may cost at most, by the rules of the README. */
   readonly estimated: number;
-  /** Deepest field nesting, root fields being 1 (fragments expanded, introspection included). */
-  readonly depth: number;
-  /** Aliased fields (fragments expanded). */
-  readonly aliases: number;
-  /** Root fields (fragments expanded). */
-  readonly rootFields: number;
   /** Opaque, for actualCost. */
   readonly plan: unknown;
 }
@@ -28,26 +21,29 @@ interface OperationEntry {
   readonly plan: OperationPlan | undefined;
   /** A limit the operation breaks whatever its variables. */
   readonly refusal: CostLimitError | undefined;
-  /** By costVariablesKey. */
+  /** By costVariablesKey, oldest first. */
   readonly outcomes: Map<string, OperationCost | CostLimitError>;
 }
 
-const UNRESOLVED: OperationCost = Object.freeze({ estimated: 0, depth: 0, aliases: 0, rootFields: 0, plan: null });
+const UNRESOLVED: OperationCost = Object.freeze({ estimated: 0, plan: null });
+
+/** Longer keys (huge weighted input values) are not cached: estimating again is linear, holding them is not bounded. */
+const MAX_CACHED_KEY_LENGTH = 1024;
 
 /**
- * Costs operations before execution and refuses those over a limit. The
- * walk over a document happens once per (document object, operationName):
- * it compiles the operation and checks depth, aliases and root fields.
- * Estimating happens once per distinct values of the few variables that
- * change the cost (slicing arguments, `@skip`/`@include`, weighted
- * arguments), over the compiled plan. A repeated request costs a WeakMap
- * lookup, a Map lookup and a short key; refusals are cached as well.
+ * Costs operations before execution and refuses those over a limit (in
+ * `enforce` mode). The walk over a document happens once per (document
+ * object, operationName): it compiles the operation. Estimating happens once
+ * per distinct values of the few variables that change the cost (slicing
+ * arguments, `@skip`/`@include`, weighted arguments) — the coerced values the
+ * pipeline passes, so `[1]` and `1` for a list are one entry — over the
+ * compiled plan. A repeated request costs a WeakMap lookup, a Map lookup and
+ * a short key; refusals are cached as well. Depth, aliases and root fields
+ * are the shape limits' business (limits/shape.ts), checked before.
  */
 export class CostAnalyzer {
   readonly options: Readonly<ResolvedCostOptions>;
   private readonly entries = new WeakMap<DocumentNode, Map<string | null, OperationEntry>>();
-  /** Insertion order of cached outcomes, for forgetting the oldest. */
-  private readonly remembered: Array<{ outcomes: Map<string, unknown>; key: string }> = [];
   private readonly inputs: InputCosts;
 
   constructor(
@@ -60,9 +56,9 @@ export class CostAnalyzer {
   }
 
   /**
-   * The operation's cost and shape; throws CostLimitError when it breaks a
-   * limit (depth, aliases, root fields, cost, slicing arguments). The same
-   * object is returned for every request with equal cost-relevant values.
+   * The operation's cost; throws CostLimitError when it breaks a limit
+   * (cost, slicing arguments) in `enforce` mode. The same object is returned
+   * for every request with equal cost-relevant values.
    */
   analyze(
     document: DocumentNode,
@@ -77,8 +73,10 @@ export class CostAnalyzer {
     let outcome = entry.outcomes.get(key);
     if (!outcome) {
       outcome = this.estimate(entry.plan, values);
-      entry.outcomes.set(key, outcome);
-      this.remember(entry.outcomes, key);
+      if (key.length <= MAX_CACHED_KEY_LENGTH) {
+        if (entry.outcomes.size >= this.options.maxOutcomesPerOperation) entry.outcomes.delete(entry.outcomes.keys().next().value!);
+        entry.outcomes.set(key, outcome);
+      }
     }
     if (outcome instanceof CostLimitError) throw copyOf(outcome);
     return outcome;
@@ -103,11 +101,6 @@ export class CostAnalyzer {
     return actualCost(cost.plan, data);
   }
 
-  /** MAX_TOKENS_EXCEEDED for a query text over `maxTokens`; meant for before parsing. */
-  checkTokens(source: string): void {
-    checkTokens(source, this.options.maxTokens);
-  }
-
   private entryFor(document: DocumentNode, operationName: string | undefined): OperationEntry {
     let byName = this.entries.get(document);
     if (!byName) this.entries.set(document, (byName = new Map()));
@@ -124,50 +117,27 @@ export class CostAnalyzer {
     const outcomes = new Map<string, OperationCost | CostLimitError>();
     const operation = findOperation(document, operationName);
     if (!operation) return { plan: undefined, refusal: undefined, outcomes };
-    const { mutationBaseCost, maxSelections, maxDepth, maxAliases, maxRootFields } = this.options;
-    let plan: OperationPlan | undefined;
+    const { mutationBaseCost, maxSelections } = this.options;
     try {
-      plan = compileOperation(operation, document, this.apiSchema, this.policy, this.inputs, {
-        mutationBaseCost,
-        maxSelections,
-        maxDepth,
-      });
+      const plan = compileOperation(operation, document, this.apiSchema, this.policy, this.inputs, { mutationBaseCost, maxSelections });
+      return { plan, refusal: undefined, outcomes };
     } catch (error) {
       if (error instanceof CostLimitError) return { plan: undefined, refusal: error, outcomes };
       throw error;
     }
-    return { plan, refusal: plan && this.shapeRefusal(plan, maxDepth, maxAliases, maxRootFields), outcomes };
-  }
-
-  private shapeRefusal(plan: OperationPlan, maxDepth: number, maxAliases: number, maxRootFields: number): CostLimitError | undefined {
-    if (plan.depth > maxDepth) return depthError(maxDepth);
-    if (plan.aliases > maxAliases) {
-      return new CostLimitError(
-        CostErrorCode.MaxAliasesExceeded,
-        `The operation has ${plan.aliases} aliases, more than the ${maxAliases} this gateway accepts.`,
-        { aliases: plan.aliases, maxAliases },
-      );
-    }
-    if (plan.rootFields > maxRootFields) {
-      return new CostLimitError(
-        CostErrorCode.MaxRootFieldsExceeded,
-        `The operation selects ${plan.rootFields} root fields, more than the ${maxRootFields} this gateway accepts.`,
-        { rootFields: plan.rootFields, maxRootFields },
-      );
-    }
-    return undefined;
   }
 
   private estimate(plan: OperationPlan, values: ReturnType<typeof costVariablesOf>): OperationCost | CostLimitError {
+    const enforce = this.options.mode === 'enforce';
     let estimated: number;
     try {
-      estimated = estimateCost(plan, values, this.inputs, this.options.defaultListSize);
+      estimated = estimateCost(plan, values, this.inputs, this.options.defaultListSize, enforce);
     } catch (error) {
       if (error instanceof CostLimitError) return error;
       throw error;
     }
     const { maxCost } = this.options;
-    if (estimated > maxCost) {
+    if (enforce && estimated > maxCost) {
       return new CostLimitError(
         CostErrorCode.EstimatedTooExpensive,
         `The operation's estimated cost is ${estimated}, above the limit of ${maxCost}.`,
@@ -175,21 +145,7 @@ export class CostAnalyzer {
       );
     }
     const costed: CostedOperation = { operation: plan, values, inputs: this.inputs };
-    return Object.freeze({
-      estimated,
-      depth: plan.depth,
-      aliases: plan.aliases,
-      rootFields: plan.rootFields,
-      plan: costed,
-    });
-  }
-
-  private remember(outcomes: Map<string, unknown>, key: string): void {
-    this.remembered.push({ outcomes, key });
-    if (this.remembered.length > this.options.maxCachedOutcomes) {
-      const oldest = this.remembered.shift()!;
-      oldest.outcomes.delete(oldest.key);
-    }
+    return Object.freeze({ estimated, plan: costed });
   }
 }
 

@@ -8,14 +8,6 @@ import { GraphQLError } from 'graphql';
 export const CostErrorCode = {
   /** The estimated cost is above `maxCost`. */
   EstimatedTooExpensive: 'COST_ESTIMATED_TOO_EXPENSIVE',
-  /** Fields nest deeper than `maxDepth` (fragments expanded). */
-  MaxDepthExceeded: 'MAX_DEPTH_EXCEEDED',
-  /** More aliased fields than `maxAliases` (fragments expanded). */
-  MaxAliasesExceeded: 'MAX_ALIASES_EXCEEDED',
-  /** More root fields than `maxRootFields` (fragments expanded). */
-  MaxRootFieldsExceeded: 'MAX_ROOT_FIELDS_EXCEEDED',
-  /** The query text has more lexical tokens than `maxTokens`. */
-  MaxTokensExceeded: 'MAX_TOKENS_EXCEEDED',
   /** More field selections than `maxSelections` once fragments are expanded. */
   MaxSelectionsExceeded: 'MAX_SELECTIONS_EXCEEDED',
   /** A field with `@listSize(requireOneSlicingArgument: true)` got none or several of its slicing arguments. */

@@ -26,8 +26,8 @@ interface SizedFields {
  * Throws SLICING_ARGUMENT_REQUIRED for a field that wants exactly one
  * slicing argument and got none or several.
  */
-export function estimateCost(plan: OperationPlan, values: CostVariables, inputs: InputCosts, defaultListSize: number): number {
-  return totalOf(new Estimator(values, inputs, defaultListSize).set(plan.root, null));
+export function estimateCost(plan: OperationPlan, values: CostVariables, inputs: InputCosts, defaultListSize: number, enforce = true): number {
+  return totalOf(new Estimator(values, inputs, defaultListSize, enforce).set(plan.root, null));
 }
 
 function totalOf(cost: SetCost): number {
@@ -44,6 +44,8 @@ class Estimator {
     private readonly values: CostVariables,
     private readonly inputs: InputCosts,
     private readonly defaultListSize: number,
+    /** `measure` mode estimates a field missing its required slicing argument instead of refusing it. */
+    private readonly enforce: boolean,
   ) {}
 
   set(set: SetPlan, sized: SizedFields | null): SetCost {
@@ -96,7 +98,7 @@ class Estimator {
       given++;
       largest = largest === undefined ? size : Math.max(largest, size);
     }
-    if (sizing.requireOneSlicingArgument && sizing.slicing.length > 0 && given !== 1) {
+    if (this.enforce && sizing.requireOneSlicingArgument && sizing.slicing.length > 0 && given !== 1) {
       throw new CostLimitError(
         CostErrorCode.SlicingArgumentRequired,
         `Field "${sizing.coordinate}" needs exactly one of its slicing arguments (${sizing.slicingArguments.join(', ')}), got ${given}.`,

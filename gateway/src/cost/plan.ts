@@ -84,11 +84,10 @@ export interface FieldPlan {
   /** Response key: the alias, else the name. */
   readonly key: string;
   readonly name: string;
-  readonly aliased: boolean;
   readonly guard: Guard;
   /** Concrete types of the parent this selection applies to; null for all of them. */
   readonly types: ReadonlySet<string> | null;
-  /** `__typename` and introspection: no cost, only depth and aliases. */
+  /** `__typename` and introspection: no cost. */
   readonly free: boolean;
   /** Per value returned (each list item): the field's @cost, else its type's, else 1 for objects, 0 for leaves. */
   readonly weight: number;
@@ -113,9 +112,6 @@ export interface SetPlan {
 /** One operation of one document, compiled once; estimating it per variables never touches the AST again. */
 export interface OperationPlan {
   readonly root: SetPlan;
-  readonly depth: number;
-  readonly aliases: number;
-  readonly rootFields: number;
   /** Variables whose values change the cost (conditions, slicing arguments, weighted arguments), sorted. */
   readonly variables: ReadonlyArray<string>;
   /** Operation defaults of those variables, for when a request omits them. */
@@ -125,8 +121,6 @@ export interface OperationPlan {
 export interface CompileSettings {
   readonly mutationBaseCost: number;
   readonly maxSelections: number;
-  /** Compiling stops as soon as nesting passes it, so a very deep document is refused before recursion gets deep. */
-  readonly maxDepth: number;
 }
 
 const SKIPPED = Symbol('skipped');
@@ -166,8 +160,7 @@ export function compileOperation(
   if (!rootType) return undefined;
   const compiler = new Compiler(document, schema, policy, inputs, settings);
   const base = operation.operation === 'mutation' ? settings.mutationBaseCost : 0;
-  const root = compiler.compileSet(operation.selectionSet, rootType, 1, base);
-  const { depth, aliases } = measure(root, new Map());
+  const root = compiler.compileSet(operation.selectionSet, rootType, base);
 
   const variableDefaults = new Map<string, unknown>();
   for (const definition of operation.variableDefinitions ?? []) {
@@ -178,9 +171,6 @@ export function compileOperation(
   }
   return {
     root,
-    depth,
-    aliases,
-    rootFields: root.fields.length,
     variables: [...compiler.variables].sort(),
     variableDefaults,
   };
@@ -199,8 +189,6 @@ interface Level {
   readonly type: GraphQLCompositeType | null;
   /** Mutation base cost of each field, for the root level of a mutation. */
   readonly base: number;
-  /** Depth of its fields, root fields being 1. */
-  readonly depth: number;
   readonly fields: FieldPlan[];
   readonly spreads: Spread[];
 }
@@ -228,15 +216,14 @@ class Compiler {
 
   /**
    * `type` is the static type of the selection set; null inside
-   * introspection, where only the shape (depth, aliases) matters.
+   * introspection, which costs nothing.
    * Selection sets are compiled once each: a fragment spread in many places
    * shares the plans of its fields' children.
    */
-  compileSet(selectionSet: SelectionSetNode, type: GraphQLCompositeType | null, depth: number, base = 0): SetPlan {
+  compileSet(selectionSet: SelectionSetNode, type: GraphQLCompositeType | null, base = 0): SetPlan {
     const known = this.sets.get(selectionSet);
     if (known) return known;
-    if (depth > this.settings.maxDepth) throw depthError(this.settings.maxDepth);
-    const level: Level = { type, base, depth, fields: [], spreads: [] };
+    const level: Level = { type, base, fields: [], spreads: [] };
     this.collect(selectionSet, level, type, null, ALWAYS);
     const plan: SetPlan = {
       fields: level.fields,
@@ -313,28 +300,25 @@ class Compiler {
     types: ReadonlySet<string> | null,
     guard: Guard,
   ): FieldPlan {
-    const depth = level.depth;
     const name = node.name.value;
     const definition: GraphQLField<unknown, unknown> | undefined =
       parent && 'getFields' in parent ? parent.getFields()[name] : undefined;
     const key = node.alias?.value ?? name;
-    const aliased = node.alias !== undefined;
     if (!parent || !definition) {
       // __typename, __schema, __type (and anything unknown, which
       // validation reports): free, but their selections still nest.
-      const children = node.selectionSet ? this.compileSet(node.selectionSet, null, depth + 1) : null;
-      return { key, name, aliased, guard, types, free: true, weight: 0, base: 0, argumentCost: 0, argumentTerms: [], listDepth: 0, sizing: null, children };
+      const children = node.selectionSet ? this.compileSet(node.selectionSet, null) : null;
+      return { key, name, guard, types, free: true, weight: 0, base: 0, argumentCost: 0, argumentTerms: [], listDepth: 0, sizing: null, children };
     }
     const coordinate = `${parent.name}.${name}`;
     const returned = getNamedType(definition.type);
     const weight =
       this.policy.fieldWeights.get(coordinate) ?? this.policy.typeWeights.get(returned.name) ?? (isCompositeType(returned) ? 1 : 0);
     const { argumentCost, argumentTerms } = this.argumentsOf(node, definition, coordinate);
-    const children = node.selectionSet && isCompositeType(returned) ? this.compileSet(node.selectionSet, returned, depth + 1) : null;
+    const children = node.selectionSet && isCompositeType(returned) ? this.compileSet(node.selectionSet, returned) : null;
     return {
       key,
       name,
-      aliased,
       guard,
       types,
       free: false,
@@ -448,35 +432,10 @@ class Compiler {
   }
 }
 
-/** MAX_DEPTH_EXCEEDED, the same whether compiling or measuring finds it. */
-export function depthError(maxDepth: number): CostLimitError {
-  return new CostLimitError(
-    CostErrorCode.MaxDepthExceeded,
-    `The operation nests fields deeper than ${maxDepth} levels, the most this gateway accepts.`,
-    { maxDepth },
-  );
-}
-
 function listDepthOf(type: GraphQLOutputType): number {
   let depth = 0;
   for (let t = getNullableType(type); isListType(t); t = getNullableType(t.ofType)) depth++;
   return depth;
-}
-
-/** Depth and aliases of a set, fragments expanded; each set measured once however often it is reached. */
-function measure(set: SetPlan, known: Map<SetPlan, { depth: number; aliases: number }>): { depth: number; aliases: number } {
-  const cached = known.get(set);
-  if (cached) return cached;
-  let depth = 0;
-  let aliases = 0;
-  for (const field of set.fields) {
-    const below = field.children ? measure(field.children, known) : { depth: 0, aliases: 0 };
-    depth = Math.max(depth, 1 + below.depth);
-    aliases += (field.aliased ? 1 : 0) + below.aliases;
-  }
-  const result = { depth, aliases };
-  known.set(set, result);
-  return result;
 }
 
 /**

@@ -62,10 +62,10 @@ export function debitBucket(
   return { decision: decisionFor(tier, left, cost, true), state: stateFor(left, tier, now) };
 }
 
-/** Gives back `points`, never above capacity. */
-export function refundBucket(state: BucketState | undefined, tier: Tier, points: number, now: number): BucketState | undefined {
-  if (!state) return undefined;
-  return stateFor(Math.min(tier.capacity, tokensAt(state, tier, now) + points), tier, now);
+/** Gives back positive `points` (never above capacity), takes negative ones (never below 0). */
+export function settleBucket(state: BucketState | undefined, tier: Tier, points: number, now: number): BucketState | undefined {
+  if (!state && points > 0) return undefined;
+  return stateFor(Math.max(0, Math.min(tier.capacity, tokensAt(state, tier, now) + points)), tier, now);
 }
 
 /** Programming errors, reported instead of silently minting or ignoring points. */

@@ -68,13 +68,13 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       count(decision.allowed);
       return decision;
     },
-    async refund(key, tier, points) {
-      if (!(Number.isFinite(points) && points > 0)) return;
+    async settle(key, tier, points) {
+      if (!(Number.isFinite(points) && points !== 0)) return;
       try {
         assertTier(tier);
-        await withStore((store) => store.refund(key, tier, points));
+        await withStore((store) => store.settle(key, tier, points));
       } catch (error) {
-        options.logger.warn('rate limit refund failed', { error });
+        options.logger.warn('rate limit settlement failed', { error });
       }
     },
     async startSubscription(key, tier, cost): Promise<SubscriptionStart> {

@@ -1,4 +1,4 @@
-import { debitBucket, decisionFor, refundBucket, tokensAt, type BucketState } from './bucket';
+import { debitBucket, decisionFor, settleBucket, tokensAt, type BucketState } from './bucket';
 import type { Decision, LimiterStore, StoreSubscriptionStart, Tier } from './types';
 
 /** Buckets kept at most. Reaching it sweeps: full buckets go, then the least recently used down to 90%. */
@@ -66,8 +66,8 @@ export function createMemoryStore(options: MemoryStoreOptions = {}): LimiterStor
     async debit(key, tier, cost) {
       return debitNow(key, tier, cost, now());
     },
-    async refund(key, tier, points) {
-      write(key, tier, refundBucket(read(key), tier, points, now()));
+    async settle(key, tier, points) {
+      write(key, tier, settleBucket(read(key), tier, points, now()));
     },
     async startSubscription(key, tier, cost, id, ttlMs): Promise<StoreSubscriptionStart> {
       const t = now();

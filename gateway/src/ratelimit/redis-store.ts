@@ -102,12 +102,16 @@ end
 export const DEBIT_LUA = `${BUCKET_LUA}
 return debit(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), now_ms())`;
 
-/** KEYS: bucket. ARGV: capacity, refillPerSecond, points. A missing bucket is full: nothing to give back. */
-export const REFUND_LUA = `${BUCKET_LUA}
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local capacity, rate = tonumber(ARGV[1]), tonumber(ARGV[2])
+/**
+ * KEYS: bucket. ARGV: capacity, refillPerSecond, points. Positive points go
+ * back (a missing bucket is full: nothing to give back), negative ones are
+ * taken down to an empty bucket at most.
+ */
+export const SETTLE_LUA = `${BUCKET_LUA}
+local capacity, rate, points = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+if points > 0 and redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local now = now_ms()
-save(KEYS[1], math.min(capacity, tokens_at(KEYS[1], capacity, rate, now) + tonumber(ARGV[3])), capacity, rate, now)
+save(KEYS[1], math.max(0, math.min(capacity, tokens_at(KEYS[1], capacity, rate, now) + points)), capacity, rate, now)
 return 1`;
 
 /**
@@ -143,7 +147,7 @@ type StartReply = [StoreSubscriptionStart['outcome'], number, number, number];
 
 const SCRIPTS = {
   gwRateLimitDebit: DEBIT_LUA,
-  gwRateLimitRefund: REFUND_LUA,
+  gwRateLimitSettle: SETTLE_LUA,
   gwRateLimitStartSubscription: START_SUBSCRIPTION_LUA,
   gwRateLimitKeepSubscription: KEEP_SUBSCRIPTION_LUA,
 } as const;
@@ -157,7 +161,7 @@ export function createRedisStore(redis: Redis): LimiterStore {
   for (const [name, lua] of Object.entries(SCRIPTS)) redis.defineCommand(name, { lua });
   const script = <T>(name: keyof typeof SCRIPTS) => (redis as unknown as Record<string, Script<T>>)[name].bind(redis);
   const debit = script<DecisionReply>('gwRateLimitDebit');
-  const refund = script<number>('gwRateLimitRefund');
+  const settle = script<number>('gwRateLimitSettle');
   const start = script<StartReply>('gwRateLimitStartSubscription');
   const keep = script<number>('gwRateLimitKeepSubscription');
 
@@ -175,8 +179,8 @@ export function createRedisStore(redis: Redis): LimiterStore {
       const [allowed, ...rest] = await debit(1, bucketKey(key), tier.capacity, tier.refillPerSecond, cost);
       return decisionOf(tier, allowed === 1, rest);
     },
-    async refund(key, tier, points) {
-      await refund(1, bucketKey(key), tier.capacity, tier.refillPerSecond, points);
+    async settle(key, tier, points) {
+      await settle(1, bucketKey(key), tier.capacity, tier.refillPerSecond, points);
     },
     async startSubscription(key, tier, cost, id, ttlMs) {
       const [outcome, ...rest] = await start(2, bucketKey(key), subscriptionsKey(key), tier.capacity, tier.refillPerSecond, cost, tier.maxSubscriptions, id, ttlMs);

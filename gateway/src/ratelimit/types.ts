@@ -59,8 +59,12 @@ export interface RateLimiter {
    * cost, an invalid tier).
    */
   debit(key: string, tier: Tier, cost: number): Promise<Decision>;
-  /** Gives back points (capped at capacity). Fire-and-forget safe: never rejects. */
-  refund(key: string, tier: Tier, points: number): Promise<void>;
+  /**
+   * Settles a charge once the real cost is known: positive `points` are given
+   * back (capped at capacity), negative ones taken, down to an empty bucket at
+   * most (never refused, never below 0). Fire-and-forget safe: never rejects.
+   */
+  settle(key: string, tier: Tier, points: number): Promise<void>;
   /**
    * Charges a subscription's cost and takes one of the client's
    * `maxSubscriptions` slots, atomically: a refusal takes neither. The slot
@@ -90,7 +94,8 @@ export interface RateLimiterOptions {
  */
 export interface LimiterStore {
   debit(key: string, tier: Tier, cost: number): Promise<Decision>;
-  refund(key: string, tier: Tier, points: number): Promise<void>;
+  /** Positive points back (capped at capacity), negative taken (floored at 0). */
+  settle(key: string, tier: Tier, points: number): Promise<void>;
   /** Checks the slot cap, then debits, then takes a slot `id` until now + ttlMs: one atomic step. */
   startSubscription(key: string, tier: Tier, cost: number, id: string, ttlMs: number): Promise<StoreSubscriptionStart>;
   /** Moves the slot's expiry to now + ttlMs (re-adding it if it had already expired). */

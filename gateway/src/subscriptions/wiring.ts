@@ -1,141 +1,53 @@
-import type { IncomingMessage, Server } from 'node:http';
 import type { GraphQLDataSource } from '@apollo/gateway';
-import type { ApolloServer } from '@apollo/server';
 import type { GraphQLSchema } from 'graphql';
 import { INTERNAL_IDENTITY_HEADER, type IdentitySigner } from '../../../lib/auth/internal-identity';
 import { InProcessEventBus, RedisEventBus, eventsUrlOf, subscribeToSubgraphEvents, type EventBus } from '../../../lib/events';
 import type { Logger } from '../../../lib/logger';
-import type { Authenticator } from '../auth/authenticate';
-import type { AuthorizationControl } from '../auth/authorization-plugin';
-import { ANONYMOUS, type Caller } from '../auth/caller';
-import { CostLimitError } from '../cost';
-import type { CostControl } from '../limits/cost-control';
-import { attachGraphQLWebSocket, createSseHandler, wantsEventStream, type GraphQLWebSocketLimits } from '../transport';
-import type { ConnectionInfo, OperationRequest } from './contract';
+import { ANONYMOUS } from '../auth/caller';
 import { EventEnricher, type DomainEvent } from './enrich';
-import { SubscriptionEngine, type Admit, type EventSource } from './engine';
+import { SubscriptionEngine, type EventSource } from './engine';
 import { readEventFields } from './event-fields';
 import { SubscriptionPlanner } from './planner';
 
-export interface SubscriptionsOptions {
-  /** The supergraph as composed (security directives, `@event` channels). */
+export interface EventDeliveryOptions {
+  /** The supergraph as composed (`@event` channels). */
   supergraphSdl: string;
   /** The supergraph ApolloGateway loaded (security features marked handled). */
   executableSupergraphSdl: string;
   apiSchema: GraphQLSchema;
-  server: ApolloServer<{ caller: Caller; clientIp: string }>;
-  httpServer: Server;
-  path: string;
   dataSources: ReadonlyMap<string, GraphQLDataSource>;
   subgraphUrls: ReadonlyMap<string, string>;
-  authenticator: Authenticator;
-  /** The HTTP pipeline's, already loaded with the schema: its decisions are shared. */
-  authorization: AuthorizationControl;
   signer: IdentitySigner;
-  costControl?: CostControl;
   redisUrl?: string;
-  clientIp(req: IncomingMessage): string;
-  limits: GraphQLWebSocketLimits;
-  maxBodyBytes: number;
   logger: Logger;
 }
 
-export interface RunningSubscriptions {
-  /** Route for GraphQL over SSE on the GraphQL path. */
-  stream: { matches(req: IncomingMessage): boolean; handle(req: IncomingMessage, res: import('node:http').ServerResponse): Promise<void> };
+export interface EventDelivery {
   engine: SubscriptionEngine;
-  stats(): Record<string, number>;
-  /** Completes every subscription (WebSocket close 1001, SSE complete), then stops listening to events. */
+  /** Stops listening to events (after the transports have completed every subscription). */
   close(): Promise<void>;
 }
 
 /**
- * Event-driven federated subscriptions: the engine, its event source (Redis
+ * The event end of subscriptions: the engine and its event source (Redis
  * pub/sub when Redis is configured; otherwise an in-process bus fed by each
- * subgraph's `/events` stream), and the graphql-ws and SSE transports on the
- * gateway's own port and path.
+ * subgraph's `/events` stream). The pipeline admits subscriptions into it;
+ * the graphql-ws and SSE transports carry its results.
  */
-export function startSubscriptions(options: SubscriptionsOptions): RunningSubscriptions {
+export function startEventDelivery(options: EventDeliveryOptions): EventDelivery {
   const { logger } = options;
   const planner = new SubscriptionPlanner(options.executableSupergraphSdl, options.apiSchema);
   const eventFields = readEventFields(options.supergraphSdl);
   const events = options.redisUrl ? redisEvents(options.redisUrl, logger) : embeddedEvents(planner, eventFields, options);
-
   const engine = new SubscriptionEngine({
     apiSchema: options.apiSchema,
     planner,
     enricher: new EventEnricher(planner, options.dataSources),
     eventFields,
     events: events.source,
-    authorize: options.authorization.active ? (document, operationName, caller) => options.authorization.authorize(document, operationName, caller)! : undefined,
-    admit: admission(options.costControl),
-    executeOperation: (caller, request, connection) => executeOverStream(options.server, caller, request, connection),
     logger,
   });
-  const ws = attachGraphQLWebSocket(options.httpServer, {
-    path: options.path,
-    engine,
-    authenticator: options.authenticator,
-    logger,
-    clientIp: options.clientIp,
-    ...options.limits,
-  });
-  const sse = createSseHandler({ engine, authenticator: options.authenticator, logger, clientIp: options.clientIp, maxBodyBytes: options.maxBodyBytes });
-
-  return {
-    stream: { matches: wantsEventStream, handle: (req, res) => sse.handle(req, res) },
-    engine,
-    stats: () => ({ ...engine.counters(), ...prefixed('ws', ws.stats()), ...prefixed('sse', sse.stats()) }),
-    async close() {
-      await Promise.all([ws.close(), sse.close()]);
-      await events.close();
-    },
-  };
-}
-
-/** Cost, rate limit and the per-client cap on concurrent subscriptions, charged when a subscription starts. */
-function admission(costControl: CostControl | undefined): Admit {
-  return async (caller, connection, document, operationName, variables) => {
-    if (!costControl) return { release() {} };
-    let estimated: number;
-    try {
-      estimated = costControl.analyze(document, operationName, variables).estimated;
-    } catch (error) {
-      if (error instanceof CostLimitError) return { errors: [{ message: error.message, extensions: { code: error.code } }] };
-      throw error;
-    }
-    const limiter = costControl.limiter;
-    if (!limiter) return { release() {} };
-    const start = await limiter.startSubscription(costControl.keyOf({ caller, clientIp: connection.clientIp }), costControl.tierOf(caller), estimated);
-    if (!start.allowed) {
-      const message =
-        start.reason === 'TOO_MANY_SUBSCRIPTIONS'
-          ? 'Too many concurrent subscriptions for this client'
-          : `Rate limit exceeded: this subscription costs ${estimated} points`;
-      return { errors: [{ message, extensions: { code: start.reason, retryAfterMs: start.decision.retryAfterMs } }] };
-    }
-    return { release: () => void start.release() };
-  };
-}
-
-/** Queries and mutations sent over a streaming transport: the same pipeline (and limits) as HTTP. */
-async function executeOverStream(
-  server: ApolloServer<{ caller: Caller; clientIp: string }>,
-  caller: Caller,
-  request: OperationRequest,
-  connection: ConnectionInfo,
-): Promise<string> {
-  const response = await server.executeOperation(
-    {
-      query: request.query,
-      variables: request.variables ?? undefined,
-      operationName: request.operationName ?? undefined,
-      extensions: request.extensions ?? undefined,
-    },
-    { contextValue: { caller, clientIp: connection.clientIp } },
-  );
-  if (response.body.kind !== 'single') return JSON.stringify({ errors: [{ message: 'Incremental delivery is not supported here' }] });
-  return JSON.stringify(response.body.singleResult);
+  return { engine, close: () => events.close() };
 }
 
 interface Events {
@@ -178,7 +90,7 @@ function redisEvents(url: string, logger: Logger): Events {
  * and stream their events on `/events`; the gateway follows each subgraph
  * that declares event fields and relays into its own in-process bus.
  */
-function embeddedEvents(planner: SubscriptionPlanner, eventFields: ReturnType<typeof readEventFields>, options: SubscriptionsOptions): Events {
+function embeddedEvents(planner: SubscriptionPlanner, eventFields: ReturnType<typeof readEventFields>, options: EventDeliveryOptions): Events {
   const bus: EventBus & { publishSerialized(channel: string, json: string): Promise<void> } = new InProcessEventBus({ logger: options.logger });
   const anonymous = { subject: ANONYMOUS.subject, scopes: [] as string[] };
   const bridges: Array<() => Promise<void>> = [];
@@ -220,8 +132,4 @@ function channelsBySubgraph(planner: SubscriptionPlanner, eventFields: ReturnTyp
     }
   }
   return result;
-}
-
-function prefixed(prefix: string, stats: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(stats).map(([k, v]) => [`${prefix}_${k}`, v]));
 }

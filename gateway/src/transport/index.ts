@@ -1,7 +1,7 @@
 /**
  * The streaming transports of GraphQL subscriptions: graphql-ws over
  * WebSocket and GraphQL over SSE, both in front of a StreamingEngine
- * (`../subscriptions/contract.ts`). See README.md.
+ * (`../pipeline/contract.ts`). See README.md.
  */
 export {
   attachGraphQLWebSocket,

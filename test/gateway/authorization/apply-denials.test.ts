@@ -9,7 +9,13 @@ describe('patching the result of a filtered operation', () => {
     const { response } = await respond(shopAuthorizer(), '{ me { name } greeting }', anonymous);
     expect(response).toEqual({
       data: { me: null, greeting: 'hello you' },
-      errors: [{ message: 'Unauthorized field or type', path: ['me'], extensions: { code: UNAUTHORIZED_FIELD_OR_TYPE } }],
+      errors: [
+        {
+          message: 'Unauthorized field or type: Query.me requires authentication; send a token (Authorization: Bearer <JWT>)',
+          path: ['me'],
+          extensions: { code: UNAUTHORIZED_FIELD_OR_TYPE, reason: 'authentication' },
+        },
+      ],
     });
   });
 

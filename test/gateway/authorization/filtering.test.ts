@@ -13,7 +13,7 @@ describe('filtering an operation before planning', () => {
   it('removes an @authenticated field for an anonymous caller and reports its path', () => {
     const outcome = authorize(shopAuthorizer(), '{ products { id } me { name } }', anonymous);
     expect(compact(outcome.document)).toBe(compact('{ products { id } }'));
-    expect(outcome.denials).toEqual([{ path: ['me'], coordinate: 'Query.me', reason: 'authentication' }]);
+    expect(outcome.denials).toMatchObject([{ path: ['me'], coordinate: 'Query.me', reason: 'authentication' }]);
     expect(outcome.key).not.toBe('');
   });
 
@@ -21,7 +21,7 @@ describe('filtering an operation before planning', () => {
     const document = parse('{ products { id } me { name } }');
     const outcome = authorize(shopAuthorizer(), document, signedIn());
     expect(outcome.document).toBe(document);
-    expect(outcome.denials).toEqual([]);
+    expect(outcome.denials).toMatchObject([]);
   });
 
   describe('@requiresScopes(scopes: [["read:suppliers", "read:emails"], ["admin"]]) means (read:suppliers AND read:emails) OR admin', () => {
@@ -42,7 +42,7 @@ describe('filtering an operation before planning', () => {
 
   it('reports a missing scope as such even when the caller is authenticated', () => {
     const outcome = authorize(shopAuthorizer(), '{ products { id cost } }', signedIn());
-    expect(outcome.denials).toEqual([{ path: ['products', '@', 'cost'], coordinate: 'Product.cost', reason: 'scopes' }]);
+    expect(outcome.denials).toMatchObject([{ path: ['products', '@', 'cost'], coordinate: 'Product.cost', reason: 'scopes' }]);
     expect(outcome.needsAuthentication).toBe(false);
   });
 
@@ -54,7 +54,7 @@ describe('filtering an operation before planning', () => {
 
   it('applies a type-level requirement to every field returning the type', () => {
     const outcome = authorize(shopAuthorizer(), '{ reports { id } products { id } }', signedIn());
-    expect(outcome.denials).toEqual([{ path: ['reports'], coordinate: 'Query.reports', reason: 'scopes' }]);
+    expect(outcome.denials).toMatchObject([{ path: ['reports'], coordinate: 'Query.reports', reason: 'scopes' }]);
     expect(compact(outcome.document)).toBe(compact('{ products { id } }'));
   });
 
@@ -122,7 +122,7 @@ describe('filtering an operation before planning', () => {
     const query = 'query Public { products { id } } query Private { me { id } products { id } }';
     const authorizer = shopAuthorizer();
     const publicOutcome = authorize(authorizer, query, anonymous, 'Public');
-    expect(publicOutcome.denials).toEqual([]);
+    expect(publicOutcome.denials).toMatchObject([]);
     const privateOutcome = authorize(authorizer, query, anonymous, 'Private');
     expect(privateOutcome.denials.map((d) => d.path)).toEqual([['me']]);
     expect(compact(privateOutcome.document)).toBe(compact('query Private { products { id } }'));
@@ -142,7 +142,7 @@ describe('filtering an operation before planning', () => {
   describe('abstract types', () => {
     it('removes an inline fragment on a restricted member of a union, reported at the list item', () => {
       const outcome = authorize(shopAuthorizer(), '{ search(term: "x") { ... on Video { title } ... on Book { title } } }', anonymous);
-      expect(outcome.denials).toEqual([{ path: ['search', '@'], coordinate: 'Book', reason: 'authentication' }]);
+      expect(outcome.denials).toMatchObject([{ path: ['search', '@'], coordinate: 'Book', reason: 'authentication' }]);
       expect(compact(outcome.document)).toBe(
         compact('{ search(term: "x") { ... on Video { title } __authz_typename: __typename } }'),
       );
@@ -150,7 +150,7 @@ describe('filtering an operation before planning', () => {
 
     it('removes a restricted field inside a fragment on an implementation of an interface', () => {
       const outcome = authorize(shopAuthorizer(), '{ nodes { id ... on Account { owner balance } } }', signedIn());
-      expect(outcome.denials).toEqual([{ path: ['nodes', '@', 'balance'], coordinate: 'Account.balance', reason: 'scopes' }]);
+      expect(outcome.denials).toMatchObject([{ path: ['nodes', '@', 'balance'], coordinate: 'Account.balance', reason: 'scopes' }]);
       expect(compact(outcome.document)).toBe(
         compact('{ nodes { id ... on Account { owner } __authz_typename: __typename } }'),
       );
@@ -162,10 +162,26 @@ describe('filtering an operation before planning', () => {
     });
   });
 
-  it('uses UNAUTHORIZED_FIELD_OR_TYPE as the error code', async () => {
+  it('uses UNAUTHORIZED_FIELD_OR_TYPE as the error code, and says what is missing: a token', async () => {
     const { response } = await respond(shopAuthorizer(), '{ me { id } greeting }', anonymous);
     expect(response.errors).toEqual([
-      { message: 'Unauthorized field or type', path: ['me'], extensions: { code: UNAUTHORIZED_FIELD_OR_TYPE } },
+      {
+        message: 'Unauthorized field or type: Query.me requires authentication; send a token (Authorization: Bearer <JWT>)',
+        path: ['me'],
+        extensions: { code: UNAUTHORIZED_FIELD_OR_TYPE, reason: 'authentication' },
+      },
+    ]);
+  });
+
+  it('says which scope a signed-in caller lacks, in the message and in extensions.requiredScopes', async () => {
+    const { response } = await respond(shopAuthorizer(), '{ products { id cost } }', signedIn());
+    expect(response.errors).toEqual([
+      {
+        message: 'Unauthorized field or type: Product.cost requires the scope "read:cost"',
+        path: ['products', 0, 'cost'],
+        extensions: { code: UNAUTHORIZED_FIELD_OR_TYPE, reason: 'scopes', requiredScopes: [['read:cost']] },
+      },
+      expect.objectContaining({ path: ['products', 1, 'cost'] }),
     ]);
   });
 });

@@ -62,7 +62,7 @@ describe('filtering fragments', () => {
        fragment BookFields on Book { id title }`,
       anonymous,
     );
-    expect(outcome.denials).toEqual([
+    expect(outcome.denials).toMatchObject([
       { path: ['search', '@'], coordinate: 'Book', reason: 'authentication' },
       { path: ['again', '@'], coordinate: 'Book', reason: 'authentication' },
     ]);

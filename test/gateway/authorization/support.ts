@@ -6,6 +6,7 @@ import {
   readAccessPolicy,
   type AccessPolicy,
   type AuthorizationOutcome,
+  type AuthorizerOptions,
   type Caller,
 } from '../../../gateway/src/auth/authorization';
 
@@ -199,7 +200,7 @@ export function compact(document: DocumentNode | string): string {
   return print(typeof document === 'string' ? parse(document) : document).replace(/\s+/g, ' ').trim();
 }
 
-export function shopAuthorizer(options?: { maxCachedDocuments?: number }): Authorizer {
+export function shopAuthorizer(options?: AuthorizerOptions): Authorizer {
   return new Authorizer(shopPolicy, shopSchema, options);
 }
 

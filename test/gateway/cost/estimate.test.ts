@@ -259,7 +259,7 @@ describe('slicing arguments inside input objects (`filter.max`)', () => {
     /filtered\(filter: BookFilter\): \[Book!\]!([^\n]*)/,
     'filtered(filter: BookFilter): [Book!]!$1 @listSize(slicingArguments: ["filter.max"], requireOneSlicingArgument: false)',
   );
-  const analyzer = new CostAnalyzer(readCostPolicy(supergraph, librarySchema), librarySchema);
+  const analyzer = new CostAnalyzer(readCostPolicy(supergraph, librarySchema), librarySchema, { defaultListSize: 10 });
   const cost = (query: string, variables?: Record<string, unknown>) => analyzer.analyze(parse(query), undefined, variables).estimated;
 
   it('takes the size from a literal input field', () => {

@@ -1,4 +1,4 @@
-import { debitBucket, refundBucket, tokensAt, type BucketState } from '../../../gateway/src/ratelimit/bucket';
+import { debitBucket, settleBucket, tokensAt, type BucketState } from '../../../gateway/src/ratelimit/bucket';
 import { NEVER } from '../../../gateway/src/ratelimit';
 import { tier } from './support';
 
@@ -53,10 +53,16 @@ describe('token bucket arithmetic', () => {
     expect(state?.tokens).toBe(4.5);
   });
 
-  it('refunds points up to capacity, and a full bucket stays forgotten', () => {
-    expect(refundBucket({ tokens: 2, updatedAt: T0 }, budget, 3, T0)).toEqual({ tokens: 5, updatedAt: T0 });
-    expect(refundBucket({ tokens: 8, updatedAt: T0 }, budget, 50, T0)).toBeUndefined();
-    expect(refundBucket(undefined, budget, 5, T0)).toBeUndefined();
+  it('gives points back up to capacity, and a full bucket stays forgotten', () => {
+    expect(settleBucket({ tokens: 2, updatedAt: T0 }, budget, 3, T0)).toEqual({ tokens: 5, updatedAt: T0 });
+    expect(settleBucket({ tokens: 8, updatedAt: T0 }, budget, 50, T0)).toBeUndefined();
+    expect(settleBucket(undefined, budget, 5, T0)).toBeUndefined();
+  });
+
+  it('takes points for a cost found higher than charged, down to an empty bucket and never below', () => {
+    expect(settleBucket({ tokens: 6, updatedAt: T0 }, budget, -4, T0)).toEqual({ tokens: 2, updatedAt: T0 });
+    expect(settleBucket({ tokens: 2, updatedAt: T0 }, budget, -50, T0)).toEqual({ tokens: 0, updatedAt: T0 });
+    expect(settleBucket(undefined, budget, -3, T0)).toEqual({ tokens: budget.capacity - 3, updatedAt: T0 });
   });
 
   it('refuses a cost larger than the capacity for ever (retryAfterMs NEVER), even from a full bucket', () => {

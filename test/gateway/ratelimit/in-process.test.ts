@@ -36,18 +36,18 @@ describe('the in-process limiter (no Redis configured)', () => {
     const { limiter } = setup();
     const budget = tier({ capacity: 10, refillPerSecond: 1 });
     await limiter.debit('sub:a', budget, 8);
-    await limiter.refund('sub:a', budget, 5);
+    await limiter.settle('sub:a', budget, 5);
     expect(await limiter.debit('sub:a', budget, 0)).toMatchObject({ remaining: 7 });
-    await limiter.refund('sub:a', budget, 1_000);
+    await limiter.settle('sub:a', budget, 1_000);
     expect(await limiter.debit('sub:a', budget, 0)).toMatchObject({ remaining: 10, resetMs: 0 });
     await limiter.close();
   });
 
   it('refund never rejects, even for nonsense', async () => {
     const { limiter } = setup();
-    await expect(limiter.refund('sub:a', tier(), Number.NaN)).resolves.toBeUndefined();
-    await expect(limiter.refund('sub:a', tier(), -5)).resolves.toBeUndefined();
-    await expect(limiter.refund('sub:a', tier({ capacity: 0 }), 5)).resolves.toBeUndefined();
+    await expect(limiter.settle('sub:a', tier(), Number.NaN)).resolves.toBeUndefined();
+    await expect(limiter.settle('sub:a', tier(), -5)).resolves.toBeUndefined();
+    await expect(limiter.settle('sub:a', tier({ capacity: 0 }), 5)).resolves.toBeUndefined();
     await limiter.close();
   });
 
@@ -145,7 +145,7 @@ describe('the in-process limiter (no Redis configured)', () => {
       const budget = tier({ capacity: 10 });
       await store.debit('a', budget, 0);
       await store.debit('b', budget, 4);
-      await store.refund('b', budget, 4);
+      await store.settle('b', budget, 4);
       expect(store.size()).toBe(0);
     });
   });

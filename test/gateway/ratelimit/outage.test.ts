@@ -51,7 +51,7 @@ describe('the limiter when Redis is unavailable', () => {
     // In-process buckets are per replica: A's is empty, B's is not.
     expect(await a.debit(key, budget, 1)).toMatchObject({ allowed: false, remaining: 0 });
     expect(await b.debit(key, budget, 1)).toMatchObject({ allowed: true });
-    await a.refund(key, budget, 1);
+    await a.settle(key, budget, 1);
 
     const health = a.health();
     expect(health).toMatchObject({ store: 'memory', degraded: true });
@@ -81,7 +81,7 @@ describe('the limiter when Redis is unavailable', () => {
     try {
       for (let i = 0; i < 20; i++) {
         await a.debit(uniqueKey('many'), tier(), 1);
-        await a.refund(uniqueKey('many'), tier(), 1);
+        await a.settle(uniqueKey('many'), tier(), 1);
         await new Promise((r) => setTimeout(r, 50));
       }
       expect(linesAbout(a, UNAVAILABLE)).toHaveLength(1);

@@ -48,16 +48,26 @@ describe('buckets shared by replicas through a real Redis', () => {
     expect(a.stats().fallbacks + b.stats().fallbacks).toBe(0);
   });
 
-  it('refunds into the shared bucket, never above capacity, and forgets a bucket that is full again', async () => {
+  it('gives points back into the shared bucket, never above capacity, and forgets a bucket that is full again', async () => {
     const [a, b] = [await replicas.startShared(redis.url), await replicas.startShared(redis.url)];
     const key = uniqueKey('refund');
     const budget = tier({ capacity: 10, refillPerSecond: 0.001 });
     await a.debit(key, budget, 8);
-    await b.refund(key, budget, 5);
+    await b.settle(key, budget, 5);
     expect(await a.debit(key, budget, 0)).toMatchObject({ remaining: 7 });
-    await b.refund(key, budget, 1_000);
+    await b.settle(key, budget, 1_000);
     expect(await raw.exists(`gw:rl:{${key}}`)).toBe(0);
     expect(await a.debit(key, budget, 0)).toMatchObject({ remaining: 10, resetMs: 0 });
+  });
+
+  it('takes what a settlement finds owing from the shared bucket, down to empty and never below', async () => {
+    const [a, b] = [await replicas.startShared(redis.url), await replicas.startShared(redis.url)];
+    const key = uniqueKey('owing');
+    const budget = tier({ capacity: 10, refillPerSecond: 0.001 });
+    await b.settle(key, budget, -4);
+    expect(await a.debit(key, budget, 0)).toMatchObject({ remaining: 6 });
+    await b.settle(key, budget, -1_000);
+    expect(await a.debit(key, budget, 1)).toMatchObject({ allowed: false, remaining: 0 });
   });
 
   it('keeps a bucket as a hash {tokens, ts} under gw:rl:{key} that expires when it would be full', async () => {

@@ -1,12 +1,7 @@
 import { isAbstractType, isObjectType, type DocumentNode, type GraphQLSchema } from 'graphql';
 import { responsePath } from './denials';
-import {
-  TYPENAME_ALIAS,
-  UNAUTHORIZED_FIELD_OR_TYPE,
-  UNAUTHORIZED_MESSAGE,
-  type AuthorizationOutcome,
-  type PathStep,
-} from './types';
+import { denialExtensions, denialMessage } from './messages';
+import { TYPENAME_ALIAS, UNAUTHORIZED_FIELD_OR_TYPE, type AuthorizationOutcome, type Denial, type PathStep } from './types';
 
 type JsonObject = Record<string, unknown>;
 type Container = JsonObject | unknown[];
@@ -71,22 +66,23 @@ export function applyDenials(
   }
 
   const reported = new Set<string>();
-  const report = (path: ReadonlyArray<string | number>) => {
+  const report = (path: ReadonlyArray<string | number>, denial: Denial) => {
     const id = JSON.stringify(path);
     if (reported.has(id)) return;
     reported.add(id);
-    errors.push({ message: UNAUTHORIZED_MESSAGE, path: [...path], extensions: { code: UNAUTHORIZED_FIELD_OR_TYPE } });
+    errors.push({ message: denialMessage(denial), path: [...path], extensions: { code: UNAUTHORIZED_FIELD_OR_TYPE, ...denialExtensions(denial) } });
   };
-  for (const steps of patch.denials) {
+  for (const [index, steps] of patch.denials.entries()) {
+    const denial = outcome.denials[index];
     const last = steps[steps.length - 1];
     const prefix = steps.slice(0, -1);
     let found = false;
     for (const reached of objectsAt(root, prefix, matches)) {
       if (!last || last.kind === 'item' || !matches(reached.object, last.when)) continue;
       found = true;
-      report(last.kind === 'field' ? [...reached.path, last.key] : reached.path);
+      report(last.kind === 'field' ? [...reached.path, last.key] : reached.path, denial);
     }
-    if (!found) report(cutAtFirstList(responsePath(steps)));
+    if (!found) report(cutAtFirstList(responsePath(steps)), denial);
   }
 
   if (patch.typenameAdded) stripTypename(root.data);

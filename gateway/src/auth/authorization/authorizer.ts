@@ -4,17 +4,19 @@ import { analyseOperation, type OperationAnalysis } from './analysis';
 import { collectFindings } from './denials';
 import { filterOperation } from './filter';
 import { satisfies, type AccessPolicy } from './policy';
-import type { AuthorizationOutcome, Caller, DenialReason } from './types';
+import type { AuthorizationOutcome, Caller, DeniedSite } from './types';
 
 export interface AuthorizerOptions {
   /**
-   * The most outcomes (each holding a filtered document) kept at once; the
-   * oldest is forgotten first and recomputed if asked for again. Default 1000.
+   * Outcomes (each holding a filtered document) kept per document and
+   * operation, one per caller class; the oldest is forgotten first. The
+   * documents themselves live as long as the pipeline's document cache keeps
+   * them (bounded by bytes). Default 16.
    */
-  maxCachedDocuments?: number;
+  maxOutcomesPerDocument?: number;
+  /** Most fields the walk that reports denials may visit (the shape limit `maxSelections`). Default 10 000. */
+  maxSelections?: number;
 }
-
-const DEFAULT_MAX_CACHED_DOCUMENTS = 1000;
 
 interface Entry {
   readonly analysis: OperationAnalysis;
@@ -34,16 +36,16 @@ interface Entry {
  */
 export class Authorizer {
   private readonly entries = new WeakMap<DocumentNode, Map<string, Entry>>();
-  /** Insertion order of cached outcomes, for forgetting the oldest. */
-  private readonly remembered: Array<{ outcomes: Map<string, AuthorizationOutcome>; key: string }> = [];
-  private readonly maxCachedDocuments: number;
+  private readonly maxOutcomesPerDocument: number;
+  private readonly maxExpandedSelections: number;
 
   constructor(
     private readonly policy: AccessPolicy,
     private readonly apiSchema: GraphQLSchema,
     options: AuthorizerOptions = {},
   ) {
-    this.maxCachedDocuments = Math.max(1, options.maxCachedDocuments ?? DEFAULT_MAX_CACHED_DOCUMENTS);
+    this.maxOutcomesPerDocument = Math.max(1, options.maxOutcomesPerDocument ?? 16);
+    this.maxExpandedSelections = options.maxSelections ?? 10_000;
   }
 
   authorize(document: DocumentNode, operationName: string | undefined, caller: Caller): AuthorizationOutcome {
@@ -58,8 +60,9 @@ export class Authorizer {
     if (cached) return cached;
 
     const outcome = this.decide(entry, new Set(requirements.filter((_, i) => met[i])), caller);
+    // Maps iterate in insertion order: the first key is the oldest outcome.
+    if (entry.outcomes.size >= this.maxOutcomesPerDocument) entry.outcomes.delete(entry.outcomes.keys().next().value!);
     entry.outcomes.set(callerClass, outcome);
-    this.remember(entry.outcomes, callerClass);
     return outcome;
   }
 
@@ -81,17 +84,17 @@ export class Authorizer {
 
   private decide(entry: Entry, met: ReadonlySet<number>, caller: Caller): AuthorizationOutcome {
     const { analysis } = entry;
-    const denied = new Map<ASTNode, DenialReason>();
+    const denied = new Map<ASTNode, DeniedSite>();
     for (const [node, site] of analysis.sites) {
-      const unmet = site.requirements.filter((r) => !met.has(r));
+      const unmet = site.requirements.filter((r) => !met.has(r)).map((r) => this.policy.requirements[r]);
       if (unmet.length === 0) continue;
-      denied.set(node, unmet.some((r) => this.policy.requirements[r].kind === 'authenticated') ? 'authentication' : 'scopes');
+      denied.set(node, { reason: unmet.some((r) => r.kind === 'authenticated') ? 'authentication' : 'scopes', unmet });
     }
     if (denied.size === 0 || !analysis.operation) return entry.passthrough;
 
     const withOperation = analysis as OperationAnalysis & { operation: OperationDefinitionNode };
     const filtered = filterOperation(withOperation, denied, this.apiSchema);
-    const findings = collectFindings(analysis, filtered, denied, this.apiSchema);
+    const findings = collectFindings(analysis, filtered, denied, this.apiSchema, this.maxExpandedSelections);
     // The filtered document depends only on which sites were removed as denied
     // (denied sites under a removed parent change nothing), so that is the key.
     const removedSites = [...filtered.removed]
@@ -106,14 +109,6 @@ export class Authorizer {
       needsAuthentication: !caller.authenticated && findings.denials.length > 0,
       patch: { nulls: findings.nulls, denials: findings.denialSteps, typenameAdded: filtered.typenameAdded },
     };
-  }
-
-  private remember(outcomes: Map<string, AuthorizationOutcome>, key: string): void {
-    this.remembered.push({ outcomes, key });
-    if (this.remembered.length > this.maxCachedDocuments) {
-      const oldest = this.remembered.shift()!;
-      oldest.outcomes.delete(oldest.key);
-    }
   }
 }
 

@@ -13,7 +13,8 @@ import {
 } from 'graphql';
 import type { OperationAnalysis } from './analysis';
 import type { FilteredOperation } from './filter';
-import type { Denial, DenialReason, PathStep } from './types';
+import { ShapeErrorCode, ShapeLimitError } from '../../limits/shape';
+import type { Denial, DeniedSite, PathStep } from './types';
 
 export interface Findings {
   readonly denials: ReadonlyArray<Denial>;
@@ -29,13 +30,18 @@ export interface Findings {
  * a parent that was emptied keeps its own denial), a null per field the
  * filtered document no longer selects (fields of a fragment removed for its
  * restricted type excepted, see below). Only selection sets with a removal
- * beneath them are entered.
+ * beneath them are entered, and a fragment spread again into the same
+ * selection set under the same type conditions is entered once (as execution
+ * expands it once), so `...F ...F` at every level stays linear. Whatever the
+ * document, the walk visits at most `maxSelections` fields, then refuses it
+ * with MAX_SELECTIONS_EXCEEDED.
  */
 export function collectFindings(
   analysis: OperationAnalysis,
   filtered: FilteredOperation,
-  denied: ReadonlyMap<ASTNode, DenialReason>,
+  denied: ReadonlyMap<ASTNode, DeniedSite>,
   schema: GraphQLSchema,
+  maxSelections: number,
 ): Findings {
   const denials: Denial[] = [];
   const denialSteps: PathStep[][] = [];
@@ -43,13 +49,14 @@ export function collectFindings(
   const seenDenials = new Set<string>();
   const seenNulls = new Set<string>();
 
-  const deny = (steps: PathStep[], coordinate: string, reason: DenialReason) => {
+  const deny = (steps: PathStep[], coordinate: string, site: DeniedSite) => {
     const id = `${JSON.stringify(steps)}|${coordinate}`;
     if (seenDenials.has(id)) return;
     seenDenials.add(id);
     denialSteps.push(steps);
-    denials.push({ path: responsePath(steps), coordinate, reason });
+    denials.push({ path: responsePath(steps), coordinate, reason: site.reason, unmet: site.unmet });
   };
+  let visited = 0;
   const nullify = (steps: PathStep[]) => {
     const id = JSON.stringify(steps);
     if (seenNulls.has(id)) return;
@@ -59,9 +66,17 @@ export function collectFindings(
 
   /** Fragments being expanded on the current path: a cycle (invalid documents only) is not followed. */
   const entered = new Set<ASTNode>();
-  const walk = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, path: PathStep[], when: ReadonlyArray<string>) => {
+  /** `spread`: fragments already entered into this selection set, by name and type conditions. */
+  const walk = (selectionSet: SelectionSetNode, parent: GraphQLCompositeType, path: PathStep[], when: ReadonlyArray<string>, spread: Set<string>) => {
     for (const selection of selectionSet.selections) {
       if (selection.kind === Kind.FIELD) {
+        if (++visited > maxSelections) {
+          throw new ShapeLimitError(
+            ShapeErrorCode.MaxSelectionsExceeded,
+            `The operation selects more than ${maxSelections} fields once its fragments are spread.`,
+            { maxSelections },
+          );
+        }
         const definition = 'getFields' in parent ? parent.getFields()[selection.name.value] : undefined;
         if (!definition) continue;
         const key = selection.alias?.value ?? selection.name.value;
@@ -75,7 +90,7 @@ export function collectFindings(
         if (status === 'emptied') nullify(here);
         const returned = getNamedType(definition.type);
         if (selection.selectionSet && isCompositeType(returned) && (status === 'emptied' || filtered.affected.has(selection.selectionSet))) {
-          walk(selection.selectionSet, returned, [...here, ...itemSteps(definition.type)], []);
+          walk(selection.selectionSet, returned, [...here, ...itemSteps(definition.type)], [], new Set());
         }
         continue;
       }
@@ -91,15 +106,20 @@ export function collectFindings(
         // non-null field in it and taking a whole list of other objects along.
         deny([...path, { kind: 'match', when: inner }], condition.name, denied.get(node)!);
       } else if (status === 'emptied' || filtered.affected.has(node.selectionSet)) {
+        if (selection.kind === Kind.FRAGMENT_SPREAD) {
+          const key = `${selection.name.value}\u0000${inner.join('\u0000')}`;
+          if (spread.has(key)) continue;
+          spread.add(key);
+        }
         entered.add(node);
-        walk(node.selectionSet, condition, path, inner);
+        walk(node.selectionSet, condition, path, inner, spread);
         entered.delete(node);
       }
     }
   };
 
   if (analysis.operation) {
-    walk(analysis.operation.selectionSet, schema.getRootType(analysis.operation.operation)!, [], []);
+    walk(analysis.operation.selectionSet, schema.getRootType(analysis.operation.operation)!, [], [], new Set());
   }
   return { denials, denialSteps, nulls };
 }

@@ -8,10 +8,11 @@
 export { readAccessPolicy, type AccessPolicy, type Requirement } from './policy';
 export { Authorizer, type AuthorizerOptions } from './authorizer';
 export { applyDenials, type PatchedResult } from './apply';
+export { AuthorizationControl, type AuthorizationMode } from './control';
+export { denialMessage } from './messages';
 export {
   TYPENAME_ALIAS,
   UNAUTHORIZED_FIELD_OR_TYPE,
-  UNAUTHORIZED_MESSAGE,
   type AuthorizationOutcome,
   type Caller,
   type Denial,

@@ -8,13 +8,9 @@ import {
   type DocumentNode,
   type GraphQLSchema,
 } from 'graphql';
-import type { Caller } from './types';
+import type { Caller, Requirement } from './types';
 
-/**
- * One indivisible requirement. A field or type carries a list of them, all of
- * which must hold; `scopes` is itself "any group, every scope of the group".
- */
-export type Requirement = { readonly kind: 'authenticated' } | { readonly kind: 'scopes'; readonly anyOf: ReadonlyArray<ReadonlyArray<string>> };
+export type { Requirement } from './types';
 
 /**
  * What the supergraph requires, read once per schema. Requirements are

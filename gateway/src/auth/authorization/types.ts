@@ -2,7 +2,12 @@ import type { DocumentNode } from 'graphql';
 
 /** The error code of every removal, as Apollo Router reports it. */
 export const UNAUTHORIZED_FIELD_OR_TYPE = 'UNAUTHORIZED_FIELD_OR_TYPE';
-export const UNAUTHORIZED_MESSAGE = 'Unauthorized field or type';
+
+/**
+ * One indivisible requirement. A field or type carries a list of them, all of
+ * which must hold; `scopes` is itself "any group, every scope of the group".
+ */
+export type Requirement = { readonly kind: 'authenticated' } | { readonly kind: 'scopes'; readonly anyOf: ReadonlyArray<ReadonlyArray<string>> };
 
 /**
  * The alias under which a filtered document asks for `__typename` where a
@@ -23,6 +28,12 @@ export interface Caller {
 /** Which kind of requirement made the caller fail a check. */
 export type DenialReason = 'authentication' | 'scopes';
 
+/** Why one place of the document is denied to a caller. */
+export interface DeniedSite {
+  readonly reason: DenialReason;
+  readonly unmet: ReadonlyArray<Requirement>;
+}
+
 /** One removal from the operation, reported as one error per concrete path. */
 export interface Denial {
   /** Response path (aliases, '@' for list items), e.g. ['payments', 'nodes', '@', 'customerId']. */
@@ -31,6 +42,8 @@ export interface Denial {
   coordinate: string;
   /** 'authentication' when an unmet requirement was @authenticated, else 'scopes'. */
   reason: DenialReason;
+  /** The requirements the caller does not meet here, all of which it would need. */
+  unmet: ReadonlyArray<Requirement>;
 }
 
 /**

@@ -2,8 +2,10 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
 import type { Caller } from '../../auth/caller';
-import { AuthenticationError } from '../../auth/errors';
-import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from '../../subscriptions/contract';
+import { AuthenticationError, SUBSCRIPTION_JWT_EXPIRED } from '../../auth/errors';
+import { onCallerExpiry } from '../../auth/expiry';
+import { withoutTransportDetail } from '../operation-request';
+import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from '../../pipeline/contract';
 import {
   CONNECTION_ACK_MESSAGE,
   CloseCode,
@@ -85,6 +87,7 @@ export function openGraphQLWsConnection(socket: ProtocolSocket, deps: Connection
   /** The server has closed (or is closing) the socket, or the socket is gone: nothing more is sent or started. */
   let closing = false;
   let initTimer: NodeJS.Timeout | undefined;
+  let cancelExpiry = () => {};
 
   if (socket.protocol !== GRAPHQL_TRANSPORT_WS_PROTOCOL) {
     closeWith(CloseCode.SubprotocolNotAcceptable, 'Subprotocol not acceptable');
@@ -108,8 +111,24 @@ export function openGraphQLWsConnection(socket: ProtocolSocket, deps: Connection
     if (closing) return;
     closing = true;
     clearTimeout(initTimer);
+    cancelExpiry();
     stopAll();
     if (socket.isOpen) socket.close(code, reason);
+  }
+
+  /**
+   * The token the connection was opened with has expired: every running
+   * operation gets an `error` (SUBSCRIPTION_JWT_EXPIRED), then the socket is
+   * closed with 4403, so nothing runs on the expired token. (An operation
+   * racing the expiry is refused by the pipeline's own check.)
+   */
+  function expire(): void {
+    if (closing) return;
+    const expired = [{ message: 'The token of this connection has expired', extensions: { code: SUBSCRIPTION_JWT_EXPIRED } }];
+    for (const operation of [...operations.values()]) {
+      if (stop(operation)) send(errorMessage(operation.id, expired));
+    }
+    closeWith(CloseCode.Forbidden, 'Forbidden: token expired');
   }
 
   /** Marks an operation ended; false when it already was (so each ending is reported at most once). */
@@ -152,6 +171,8 @@ export function openGraphQLWsConnection(socket: ProtocolSocket, deps: Connection
     }
     if (closing) return;
     caller = authenticated;
+    cancelExpiry = onCallerExpiry(authenticated, expire);
+    if (closing) return;
     send(CONNECTION_ACK_MESSAGE);
   }
 
@@ -179,7 +200,7 @@ export function openGraphQLWsConnection(socket: ProtocolSocket, deps: Connection
         if (!operation.ended) send(nextMessage(operation.nextPrefix, resultJson));
       },
       error(errors) {
-        if (end(operation)) send(errorMessage(id, errors));
+        if (end(operation)) send(errorMessage(id, withoutTransportDetail(errors)));
       },
       complete() {
         if (end(operation)) send(completeMessage(id));
@@ -195,7 +216,7 @@ export function openGraphQLWsConnection(socket: ProtocolSocket, deps: Connection
       return;
     }
     if ('errors' in started) {
-      if (end(operation)) send(errorMessage(id, started.errors));
+      if (end(operation)) send(errorMessage(id, withoutTransportDetail(started.errors)));
       return;
     }
     if (operation.stopWhenStarted) started.stop();
@@ -233,6 +254,7 @@ export function openGraphQLWsConnection(socket: ProtocolSocket, deps: Connection
     closed() {
       closing = true;
       clearTimeout(initTimer);
+      cancelExpiry();
       stopAll();
     },
 

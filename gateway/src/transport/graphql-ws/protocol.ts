@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import type { OperationRequest } from '../../subscriptions/contract';
+import type { OperationRequest } from '../../pipeline/contract';
 import { InvalidOperationRequest, isPlainObject, kindOf, readOperationRequest } from '../operation-request';
 
 /**

@@ -4,7 +4,7 @@ import type { Duplex } from 'node:stream';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
-import type { StreamingEngine } from '../../subscriptions/contract';
+import type { StreamingEngine } from '../../pipeline/contract';
 import { withDefaults } from '../limits';
 import { Registry } from '../registry';
 import { openGraphQLWsConnection, type GraphQLWsConnection, type ProtocolSocket } from './connection';

@@ -5,8 +5,10 @@ import { parseJsonBody, readBody } from '../../../../lib/http/body';
 import { HttpError, TransportErrorCode, sendHttpError } from '../../../../lib/http/errors';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
-import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from '../../subscriptions/contract';
-import { InvalidOperationRequest, isPlainObject, readOperationRequest } from '../operation-request';
+import { onCallerExpiry } from '../../auth/expiry';
+import { SUBSCRIPTION_JWT_EXPIRED } from '../../auth/errors';
+import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from '../../pipeline/contract';
+import { InvalidOperationRequest, isPlainObject, jsonParam, readOperationRequest, withoutTransportDetail } from '../operation-request';
 import { withDefaults } from '../limits';
 import { Registry } from '../registry';
 import { COMPLETE_EVENT, EVENT_STREAM_HEADERS, PING_COMMENT, STREAM_OPENED, errorsEvent, nextEvent } from './protocol';
@@ -117,11 +119,13 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
     }
     const caller = await authenticator.fromRequest(req);
     const request = await readRequest(req, maxBodyBytes);
-    const info: ConnectionInfo = { connectionId: randomUUID(), transport: 'sse', clientIp: options.clientIp(req) };
+    const info: ConnectionInfo = { connectionId: randomUUID(), transport: 'sse', method: req.method as 'GET' | 'POST', clientIp: options.clientIp(req) };
 
     const stream: Stream = { res, ended: false, handle: null, stopWhenStarted: false };
     streams.add(stream);
+    let cancelExpiry = () => {};
     res.once('close', () => {
+      cancelExpiry();
       streams.delete(stream);
       stop(stream); // the client went away before the operation ended
     });
@@ -152,7 +156,7 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
     }
     if ('errors' in started) {
       if (!res.headersSent) return sendRejection(res, started.errors);
-      return sink.error(started.errors);
+      return sink.error(withoutTransportDetail(started.errors));
     }
     if (stream.stopWhenStarted) started.stop();
     else if (!stream.ended) stream.handle = started;
@@ -161,6 +165,13 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
     // Shut down while the engine was starting it: the client may retry elsewhere.
     if (closing) return sendHttpError(res, new HttpError(503, TransportErrorCode.ServiceUnavailable, 'The server is shutting down', { connection: 'close' }));
     open(stream);
+    // A stream outlives the request that proved its caller: it ends when the token does.
+    cancelExpiry = onCallerExpiry(caller, () => {
+      if (stream.ended) return;
+      stop(stream);
+      write(stream, errorsEvent([{ message: 'The token of this subscription has expired', extensions: { code: SUBSCRIPTION_JWT_EXPIRED } }]));
+      finish(stream);
+    });
   }
 
   return {
@@ -221,16 +232,6 @@ async function readRequest(req: IncomingMessage, maxBodyBytes: number): Promise<
   } catch (error) {
     if (error instanceof InvalidOperationRequest) throw new HttpError(400, TransportErrorCode.BadRequest, error.message);
     throw error;
-  }
-}
-
-function jsonParam(params: URLSearchParams, name: string): unknown {
-  const value = params.get(name);
-  if (value === null || value === '') return undefined;
-  try {
-    return JSON.parse(value);
-  } catch {
-    throw new HttpError(400, TransportErrorCode.BadRequest, `The "${name}" parameter must be JSON`);
   }
 }
 

@@ -1,6 +1,6 @@
 import { GraphQLError, Kind, parse, type DocumentNode, type FieldNode, type GraphQLFormattedError, type OperationDefinitionNode } from 'graphql';
 import type { Caller } from '../../../../gateway/src/auth/caller';
-import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from '../../../../gateway/src/subscriptions/contract';
+import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from '../../../../gateway/src/pipeline/contract';
 
 /** One operation the engine started, as a test sees it. */
 export interface StartedOperation {

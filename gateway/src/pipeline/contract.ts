@@ -2,12 +2,12 @@ import type { GraphQLFormattedError } from 'graphql';
 import type { Caller } from '../auth/caller';
 
 /**
- * The seam between the streaming transports (graphql-ws over WebSocket,
- * graphql-sse over HTTP) and the subscription engine. Transports speak the
- * protocols and enforce per-connection limits; the engine decides what an
- * operation means (authorization, cost, plans, fan-out) and hands each
- * result over already serialized, so a payload shared by many subscribers
- * is turned into JSON once.
+ * The seam between the transports (GraphQL over HTTP, graphql-ws over
+ * WebSocket, GraphQL over SSE) and the operation pipeline. Transports speak
+ * the protocols, prove the caller and enforce per-connection limits; the
+ * pipeline decides what an operation means (document, authorization, cost,
+ * plan, execution, fan-out) and hands each streamed result over already
+ * serialized, so a payload shared by many subscribers is turned into JSON once.
  */
 
 /** What a client sends to start an operation (graphql-ws `subscribe` payload, or the SSE request). */
@@ -34,13 +34,16 @@ export interface OperationHandle {
 }
 
 export interface ConnectionInfo {
-  /** Unique per connection (for logs and per-connection state in the engine). */
+  /** Unique per connection or request (for logs and per-connection state). */
   connectionId: string;
-  transport: 'ws' | 'sse';
+  transport: 'http' | 'ws' | 'sse';
+  /** The HTTP method of the request (GET never runs a mutation); absent on a WebSocket. */
+  method?: 'GET' | 'POST';
   /** The peer address (after X-Forwarded-For when trusted), for rate-limit keys of anonymous callers. */
   clientIp: string;
 }
 
+/** What the streaming transports call: the pipeline, or a small engine of their own in transport tests. */
 export interface StreamingEngine {
   /**
    * Starts an operation for a caller. Resolves to `{ errors }` when it cannot

@@ -1,0 +1,230 @@
+import type { GraphQLFormattedError, OperationDefinitionNode } from 'graphql';
+import type { Logger } from '../../../lib/logger';
+import { applyDenials, type AuthorizationControl, type AuthorizationOutcome } from '../auth/authorization';
+import type { Caller } from '../auth/caller';
+import type { OperationCost } from '../cost';
+import type { SubscriptionEngine } from '../subscriptions/engine';
+import type { Admission, Charge } from './admission';
+import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from './contract';
+import type { DocumentStage, ValidDocument } from './document';
+import { formatError, type Execution, type ExecutionResult } from './execute';
+import { checkTransport, coerceVariables, selectOperation } from './operation';
+import { OperationRefusal, RequestErrorCode, refusal, requestError } from './refusal';
+
+export { OperationRefusal } from './refusal';
+export type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from './contract';
+
+export interface PipelineStages {
+  documents: DocumentStage;
+  authorization: AuthorizationControl;
+  /** Absent when cost analysis is off (`cost.enabled` false): nothing is costed or charged. */
+  admission?: Admission;
+  execution: Execution;
+  /** Absent when subscriptions are off. */
+  subscriptions?: SubscriptionEngine;
+  logger: Logger;
+  now?: () => number;
+}
+
+/** The answer to a query or mutation: always a GraphQL response; `headers` for HTTP (rate limits). */
+export type SingleAnswer =
+  | { readonly kind: 'result'; readonly result: FormattedResult; readonly headers: Readonly<Record<string, string>> }
+  | { readonly kind: 'refused'; readonly refusal: OperationRefusal };
+
+export interface FormattedResult {
+  data?: Record<string, unknown> | null;
+  errors?: readonly GraphQLFormattedError[];
+  extensions?: Record<string, unknown>;
+}
+
+/** Everything the stages before admission decided about one request. */
+interface Prepared {
+  readonly caller: Caller;
+  readonly request: OperationRequest;
+  readonly valid: ValidDocument;
+  readonly operation: OperationDefinitionNode;
+  readonly operationName: string | undefined;
+  readonly variables: Record<string, unknown>;
+  readonly coercedVariables: Record<string, unknown>;
+  readonly outcome: AuthorizationOutcome | undefined;
+  readonly cost: OperationCost | undefined;
+}
+
+/**
+ * The one operation pipeline. Every transport — GraphQL over HTTP (POST and
+ * GET), graphql-ws and SSE — hands it a proved caller and a request, and it
+ * runs the same stages in this order:
+ *
+ *   1. read      the caller's token still valid; the request well formed
+ *   2. document  token limit, parse, shape limits, validate (cached per text)
+ *   3. operation which operation; what the transport may run; variables coerced
+ *   4. authorize @authenticated / @requiresScopes: filter or reject
+ *   5. cost      estimate and cost limit, then the debit (never for a refusal)
+ *   6. plan + execute (queries, mutations), or subscribe (events)
+ *   7. answer    denials patched in, cost settled, extensions.cost, headers
+ *
+ * No stage exists anywhere else; a transport passes parameters (its name,
+ * the HTTP method) and never re-implements one.
+ */
+export class Pipeline implements StreamingEngine {
+  private readonly now: () => number;
+
+  constructor(private readonly stages: PipelineStages) {
+    this.now = stages.now ?? Date.now;
+  }
+
+  /** A query or mutation, answered once (HTTP). Never rejects: refusals and failures are answers too. */
+  async execute(caller: Caller, request: OperationRequest, connection: ConnectionInfo): Promise<SingleAnswer> {
+    try {
+      const prepared = this.prepare(caller, request, connection);
+      return await this.run(prepared, connection);
+    } catch (error) {
+      return { kind: 'refused', refusal: this.refusalOf(error, request) };
+    }
+  }
+
+  /** Any operation over a streaming transport: a query's one result, or a subscription's events. */
+  async start(caller: Caller, request: OperationRequest, sink: ResultSink, connection: ConnectionInfo): Promise<{ errors: readonly GraphQLFormattedError[] } | OperationHandle> {
+    let prepared: Prepared;
+    try {
+      prepared = this.prepare(caller, request, connection);
+    } catch (error) {
+      return { errors: refusalErrors(this.refusalOf(error, request)) };
+    }
+    if (prepared.operation.operation === 'subscription') return this.subscribe(prepared, connection, sink);
+    let answer: SingleAnswer;
+    try {
+      answer = await this.run(prepared, connection);
+    } catch (error) {
+      answer = { kind: 'refused', refusal: this.refusalOf(error, request) };
+    }
+    if (answer.kind === 'refused') return { errors: refusalErrors(answer.refusal) };
+    sink.next(JSON.stringify(answer.result));
+    sink.complete();
+    return { stop() {} };
+  }
+
+  /** Stages 1 to 5 (estimate): pure and synchronous, mostly cache lookups. Throws the refusal. */
+  private prepare(caller: Caller, request: OperationRequest, connection: ConnectionInfo): Prepared {
+    // 1. read
+    if (caller.expiresAt !== null && caller.expiresAt <= this.now()) {
+      throw refusal(401, 'UNAUTHENTICATED', 'The token has expired', { headers: { 'www-authenticate': 'Bearer realm="graphql", error="invalid_token"' } });
+    }
+    if (typeof request.query !== 'string' || request.query === '') {
+      if (request.extensions && 'persistedQuery' in request.extensions) {
+        throw requestError(RequestErrorCode.PersistedQueryNotSupported, 'Persisted queries are not supported; send the full query');
+      }
+      throw requestError(RequestErrorCode.BadRequest, 'The request has no "query"');
+    }
+    // 2. document
+    const valid = this.stages.documents.load(request.query);
+    // 3. operation
+    const operationName = request.operationName || undefined;
+    const operation = selectOperation(valid.document, operationName);
+    checkTransport(operation, connection);
+    if (operation.operation === 'subscription') {
+      if (!this.stages.subscriptions) throw requestError(RequestErrorCode.BadRequest, 'Subscriptions are turned off on this gateway (subscriptions.enabled)');
+      this.stages.subscriptions.eventFieldOf(operation);
+    }
+    const variables = request.variables ?? {};
+    const coercedVariables = coerceVariables(this.stages.authorization.schema, operation, variables);
+    // 4. authorize
+    const outcome = this.stages.authorization.authorize(valid.document, operationName, caller);
+    if (outcome?.nothingLeft && operation.operation === 'subscription') throw this.stages.authorization.refuseEmptied(outcome, caller);
+    // 5. cost (the estimate; the debit comes last, just before running)
+    const cost = this.stages.admission?.estimate(outcome?.document ?? valid.document, operationName, coercedVariables);
+    return { caller, request, valid, operation, operationName, variables, coercedVariables, outcome, cost };
+  }
+
+  /** Stages 5 (debit) to 7 for a query or mutation. */
+  private async run(prepared: Prepared, connection: ConnectionInfo): Promise<SingleAnswer> {
+    const { admission } = this.stages;
+    const { outcome } = prepared;
+    const charge: Charge | undefined = admission && prepared.cost ? await admission.charge(prepared.caller, connection.clientIp, prepared.cost) : undefined;
+    let result: ExecutionResult;
+    if (outcome?.nothingLeft) {
+      // Nothing the caller may see is left: answered without planning or calling any subgraph.
+      result = { data: {} };
+    } else {
+      try {
+        result = await this.stages.execution.execute({
+          caller: prepared.caller,
+          query: prepared.request.query,
+          document: outcome?.document ?? prepared.valid.document,
+          operation: prepared.operation,
+          operationName: prepared.operationName,
+          variables: prepared.variables,
+          extensions: prepared.request.extensions ?? undefined,
+          planKey: outcome ? `${prepared.valid.hash}:${outcome.key}` : prepared.valid.hash,
+        });
+      } catch (error) {
+        // Our bug, or the planner's: the caller gets its points back and no details.
+        if (charge?.decision) void admission!.limiter!.settle(charge.key!, charge.tier!, charge.points);
+        this.stages.logger.error('execution failed', { error, operationName: prepared.operationName });
+        return { kind: 'refused', refusal: refusal(500, RequestErrorCode.InternalServerError, 'Internal server error') };
+      }
+    }
+    // 7. answer
+    let data = result.data;
+    let errors: readonly GraphQLFormattedError[] | undefined = result.errors;
+    if (outcome) {
+      const patched = applyDenials({ data, errors }, outcome, this.stages.authorization.schema, prepared.valid.document, prepared.operationName);
+      data = patched.data;
+      errors = patched.errors.map(formatError);
+    }
+    const settled = charge ? admission!.settle(charge, data) : undefined;
+    const formatted: FormattedResult = { data };
+    if (errors && errors.length > 0) formatted.errors = errors;
+    if (settled) formatted.extensions = settled.extensions;
+    return { kind: 'result', result: formatted, headers: settled?.headers ?? {} };
+  }
+
+  /** Stages 5 (debit: cost and a concurrent-subscription slot) and 6 for a subscription. */
+  private async subscribe(prepared: Prepared, connection: ConnectionInfo, sink: ResultSink): Promise<{ errors: readonly GraphQLFormattedError[] } | OperationHandle> {
+    const engine = this.stages.subscriptions!;
+    const { admission } = this.stages;
+    let release: () => void = () => {};
+    try {
+      if (admission && prepared.cost) release = await admission.startSubscription(prepared.caller, connection.clientIp, prepared.cost);
+      const handle = engine.subscribe(
+        {
+          caller: prepared.caller,
+          original: prepared.valid.document,
+          document: prepared.outcome?.document ?? prepared.valid.document,
+          outcome: prepared.outcome,
+          operation: prepared.operation,
+          operationName: prepared.operationName,
+          variables: prepared.variables,
+          coercedVariables: prepared.coercedVariables,
+          field: engine.eventFieldOf(prepared.operation),
+        },
+        sink,
+      );
+      return {
+        stop() {
+          handle.stop();
+          release();
+        },
+      };
+    } catch (error) {
+      release();
+      return { errors: refusalErrors(this.refusalOf(error, prepared.request)) };
+    }
+  }
+
+  private refusalOf(error: unknown, request: OperationRequest): OperationRefusal {
+    if (error instanceof OperationRefusal) return error;
+    this.stages.logger.error('the pipeline failed on an operation', { error, operationName: request.operationName });
+    return refusal(500, RequestErrorCode.InternalServerError, 'Internal server error');
+  }
+}
+
+/**
+ * A refusal as a streaming transport sends it: the errors, with the HTTP
+ * status (and headers) SSE answers before any stream in `extensions.http`.
+ */
+function refusalErrors(refused: OperationRefusal): GraphQLFormattedError[] {
+  return refused.errors.map((error, i) =>
+    i === 0 ? { ...error, extensions: { ...error.extensions, http: { status: refused.status, headers: refused.headers } } } : error,
+  );
+}
