@@ -1,4 +1,5 @@
-import type { ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../logger';
 
 /**
  * Transport-level error codes. They are part of our public contract: clients
@@ -60,4 +61,20 @@ export function sendJson(res: ServerResponse, status: number, value: unknown): v
 export function sendText(res: ServerResponse, status: number, text: string, contentType = 'text/plain; version=0.0.4; charset=utf-8'): void {
   res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
   res.end(text);
+}
+
+/**
+ * Answers a request whose handler threw: an HttpError as it says (after a
+ * 413 the connection is closed, so the rest of an oversized body is never
+ * read); anything else is our bug, logged with its stack and answered 500
+ * without one.
+ */
+export function answerFailure(req: IncomingMessage, res: ServerResponse, error: unknown, logger: Logger): void {
+  if (error instanceof HttpError) {
+    sendHttpError(res, error);
+    if (error.status === 413) res.once('finish', () => req.socket.destroySoon());
+    return;
+  }
+  logger.error('unhandled error while serving a request', { error, url: req.url });
+  sendHttpError(res, new HttpError(500, TransportErrorCode.InternalServerError, 'Internal server error'));
 }

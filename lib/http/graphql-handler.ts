@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { parseJsonBody, readBody } from './body';
-import { HttpError, TransportErrorCode, sendHttpError, sendJson } from './errors';
+import { HttpError, TransportErrorCode, answerFailure, sendJson } from './errors';
 import type { Logger } from '../logger';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -87,16 +87,7 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
   };
 
   return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        sendHttpError(res, error);
-        if (error.status === 413) res.once('finish', () => req.socket.destroySoon());
-        return;
-      }
-      // Anything else is our bug: log it with its stack, answer without one.
-      logger.error('unhandled error while serving a request', { error, url: req.url });
-      sendHttpError(res, new HttpError(500, TransportErrorCode.InternalServerError, 'Internal server error'));
-    });
+    handle(req, res).catch((error: unknown) => answerFailure(req, res, error, logger));
   };
 }
 

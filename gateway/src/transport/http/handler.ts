@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJsonBody, readBody } from '../../../../lib/http/body';
-import { HttpError, TransportErrorCode, sendHttpError } from '../../../../lib/http/errors';
+import { HttpError, TransportErrorCode, answerFailure } from '../../../../lib/http/errors';
 import type { RouteHandler } from '../../../../lib/http/graphql-handler';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
@@ -68,16 +68,7 @@ export function createGraphQLHttpHandler(options: GraphQLHttpOptions): (req: Inc
   };
 
   return (req, res) => {
-    handle(req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) {
-        sendHttpError(res, error);
-        if (error.status === 413) res.once('finish', () => req.socket.destroySoon());
-        return;
-      }
-      // Anything else is our bug: log it with its stack, answer without one.
-      logger.error('unhandled error while serving a request', { error, url: req.url });
-      sendHttpError(res, new HttpError(500, TransportErrorCode.InternalServerError, 'Internal server error'));
-    });
+    handle(req, res).catch((error: unknown) => answerFailure(req, res, error, logger));
   };
 }
 

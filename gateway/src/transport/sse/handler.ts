@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import { parseJsonBody, readBody } from '../../../../lib/http/body';
-import { HttpError, TransportErrorCode, sendHttpError } from '../../../../lib/http/errors';
+import { HttpError, TransportErrorCode, answerFailure, sendHttpError } from '../../../../lib/http/errors';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
 import { onCallerExpiry } from '../../auth/expiry';
@@ -179,13 +179,7 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
       try {
         await serve(req, res);
       } catch (error) {
-        if (error instanceof HttpError) {
-          sendHttpError(res, error);
-          if (error.status === 413) res.once('finish', () => req.socket.destroySoon());
-          return;
-        }
-        logger.error('sse: unhandled error while serving a request', { error, url: req.url });
-        sendHttpError(res, new HttpError(500, TransportErrorCode.InternalServerError, 'Internal server error'));
+        answerFailure(req, res, error, logger);
       }
     },
     close() {
