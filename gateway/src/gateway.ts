@@ -9,7 +9,9 @@ import { startHttpServer } from '../../lib/http/server';
 import { createLogger, type Logger } from '../../lib/logger';
 import { createAuthenticator } from './auth/authenticate';
 import { AuthorizationControl } from './auth/authorization';
-import { createTokenVerifier } from './auth/token-verifier';
+import { createApiKeys } from './auth/api-keys';
+import { createTokenVerifier, tokenSetupWarnings } from './auth/token-verifier';
+import { isDevelopmentEnv } from '../../lib/env';
 import type { GatewayConfig } from './config/schema';
 import { PooledDataSource } from './federation/pooled-data-source';
 import { SupergraphError, readSupergraph, resolveSubgraphUrls } from './federation/supergraph';
@@ -49,7 +51,13 @@ export async function startGateway(
   const supergraph = readSupergraph(config.supergraph.path);
   const subgraphUrls = resolveSubgraphUrls(supergraph, config.subgraphs);
   const dataSources: PooledDataSource[] = [];
-  const authenticator = createAuthenticator(createTokenVerifier(config.auth.jwt, logger));
+  const production = !isDevelopmentEnv(config.nodeEnv);
+  if (production) for (const warning of tokenSetupWarnings(config.auth.jwt)) logger.warn(`authentication: ${warning}`);
+  const apiKeys =
+    config.auth.apiKeys.length > 0 || config.auth.apiKeysInRedis
+      ? createApiKeys({ keys: config.auth.apiKeys, redisUrl: config.auth.apiKeysInRedis ? config.redisUrl : undefined, tiers: new Set(Object.keys(config.rateLimit.tiers)), logger })
+      : undefined;
+  const authenticator = createAuthenticator(createTokenVerifier(config.auth.jwt, logger), apiKeys);
   const signer = new IdentitySigner(config.auth.internalSecret);
   const charging = config.cost.enabled && config.cost.mode === 'enforce' && config.rateLimit.enabled;
   const limiter = charging ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
@@ -77,6 +85,7 @@ export async function startGateway(
   } catch (error) {
     await Promise.all(dataSources.map((d) => d.close()));
     await limiter?.close();
+    await apiKeys?.close();
     throw new SupergraphError(`Cannot load supergraph ${config.supergraph.path}: ${(error as Error).message}`);
   }
   if (!executor || !schema) throw new SupergraphError(`Cannot load supergraph ${config.supergraph.path}: no executable schema`);
@@ -184,6 +193,7 @@ export async function startGateway(
       await gateway.stop();
       await Promise.all(dataSources.map((d) => d.close()));
       await limiter?.close();
+      await apiKeys?.close();
     },
   };
 }

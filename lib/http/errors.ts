@@ -17,6 +17,8 @@ export const TransportErrorCode = {
   NotFound: 'NOT_FOUND',
   /** No valid credential where one is required (401, with WWW-Authenticate). */
   Unauthenticated: 'UNAUTHENTICATED',
+  /** An `X-API-Key` that is not one of the configured keys (401). */
+  InvalidApiKey: 'INVALID_API_KEY',
   /** A valid credential without the rights the operation needs (403). */
   Forbidden: 'FORBIDDEN',
   ServiceUnavailable: 'SERVICE_UNAVAILABLE',

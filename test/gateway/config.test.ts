@@ -8,6 +8,8 @@ import { ConfigError, loadConfig } from '../../gateway/src/config/load';
 const SUPERGRAPH = ['--supergraph', 'supergraph.graphql'];
 /** Production needs the secret it shares with the subgraphs. */
 const PRODUCTION = { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: 'a-production-internal-secret-of-48-characters!!' };
+/** Development defaults apply only when NODE_ENV says so. */
+const DEVELOPMENT = { NODE_ENV: 'development' };
 
 function configFile(value: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'gateway-config-')), 'gateway.json');
@@ -17,12 +19,22 @@ function configFile(value: unknown): string {
 
 describe('gateway configuration', () => {
   it('has working defaults: port 4000, 1 MiB body limit, introspection and IDE on outside production', () => {
-    const config = loadConfig({ argv: SUPERGRAPH });
+    const config = loadConfig({ argv: SUPERGRAPH, env: DEVELOPMENT });
     expect(config.port).toBe(4000);
     expect(config.limits.maxBodyBytes).toBe(1_048_576);
     expect(config.security).toEqual({ introspection: true, ide: true });
     expect(config.redisUrl).toBeUndefined();
   });
+
+  it.each([['unset', {}], ['staging', { NODE_ENV: 'staging' }], ['prod', { NODE_ENV: 'prod' }]])(
+    'treats NODE_ENV %s as production: no development secret, no introspection',
+    (_name, env) => {
+      expect(() => loadConfig({ argv: SUPERGRAPH, env })).toThrow(/auth\.internalSecret is required unless nodeEnv is development or test/);
+      const config = loadConfig({ argv: SUPERGRAPH, env: { ...env, INTERNAL_AUTH_SECRET: PRODUCTION.INTERNAL_AUTH_SECRET } });
+      expect(config.security).toEqual({ introspection: false, ide: false });
+      expect(config.auth.jwt.secret).toBeUndefined();
+    },
+  );
 
   it('turns introspection and the IDE off when NODE_ENV=production', () => {
     const config = loadConfig({ argv: SUPERGRAPH, env: PRODUCTION });
@@ -38,7 +50,7 @@ describe('gateway configuration', () => {
     const file = configFile({ port: 5000, limits: { maxBodyBytes: 2048 }, subgraphRequests: { timeoutMs: 500 } });
     const config = loadConfig({
       argv: ['--config', file, ...SUPERGRAPH, '--port', '7000'],
-      env: { GATEWAY_PORT: '6000', GATEWAY_MAX_BODY_BYTES: '4096' },
+      env: { ...DEVELOPMENT, GATEWAY_PORT: '6000', GATEWAY_MAX_BODY_BYTES: '4096' },
     });
     expect(config.port).toBe(7000);
     expect(config.limits.maxBodyBytes).toBe(4096);
@@ -46,7 +58,7 @@ describe('gateway configuration', () => {
   });
 
   it('reads subgraph URL overrides from SUBGRAPH_<NAME>_URL', () => {
-    const config = loadConfig({ argv: SUPERGRAPH, env: { SUBGRAPH_INVENTORY_URL: 'http://inventory:4002/graphql' } });
+    const config = loadConfig({ argv: SUPERGRAPH, env: { ...DEVELOPMENT, SUBGRAPH_INVENTORY_URL: 'http://inventory:4002/graphql' } });
     expect(config.subgraphs).toEqual({ inventory: { url: 'http://inventory:4002/graphql' } });
   });
 
@@ -73,13 +85,14 @@ describe('authentication configuration', () => {
   const PROD_INTERNAL = PRODUCTION;
 
   it('signs development tokens with the public development secret outside production only', () => {
-    expect(loadConfig({ argv: SUPERGRAPH }).auth.jwt.secret).toBe(DEV_JWT_SECRET);
+    expect(loadConfig({ argv: SUPERGRAPH, env: DEVELOPMENT }).auth.jwt.secret).toBe(DEV_JWT_SECRET);
+    expect(loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'test' } }).auth.jwt.secret).toBe(DEV_JWT_SECRET);
     expect(loadConfig({ argv: SUPERGRAPH, env: PROD_INTERNAL }).auth.jwt.secret).toBeUndefined();
   });
 
   it('refuses the development JWT secret in production, naming the key and its source', () => {
     expect(() => loadConfig({ argv: SUPERGRAPH, env: { ...PROD_INTERNAL, JWT_SECRET: DEV_JWT_SECRET } })).toThrow(
-      /auth\.jwt\.secret \(from environment variable JWT_SECRET\): the public development secret is refused/,
+      /auth\.jwt\.secret \(from environment variable JWT_SECRET\): the public development secret is only accepted when nodeEnv is development or test/,
     );
   });
 
@@ -93,7 +106,7 @@ describe('authentication configuration', () => {
   it('reads lists from comma-separated environment variables', () => {
     const config = loadConfig({
       argv: SUPERGRAPH,
-      env: { JWT_JWKS_URLS: 'https://a.test/jwks.json, https://b.test/jwks.json', JWT_ISSUERS: 'https://a.test', JWT_ALGORITHMS: 'RS256,ES256' },
+      env: { ...DEVELOPMENT, JWT_JWKS_URLS: 'https://a.test/jwks.json, https://b.test/jwks.json', JWT_ISSUERS: 'https://a.test', JWT_ALGORITHMS: 'RS256,ES256' },
     });
     expect(config.auth.jwt.jwksUrls).toEqual(['https://a.test/jwks.json', 'https://b.test/jwks.json']);
     expect(config.auth.jwt.issuers).toEqual(['https://a.test']);
@@ -105,7 +118,28 @@ describe('authentication configuration', () => {
     [{ JWT_ALGORITHMS: 'none' }, /auth\.jwt\.algorithms\.0/],
     [{ JWT_JWKS_URLS: 'ftp://keys.test/jwks' }, /auth\.jwt\.jwksUrls\.0/],
     [{ GATEWAY_AUTHORIZATION_MODE: 'lenient' }, /auth\.authorizationMode \(from environment variable GATEWAY_AUTHORIZATION_MODE\)/],
+    [{ GATEWAY_API_KEYS: '[{"name":"ci","sha256":"abc"}]' }, /auth\.apiKeys\.0\.sha256 \(from environment variable GATEWAY_API_KEYS\): must be the hex SHA-256/],
+    [{ GATEWAY_API_KEYS: `[{"name":"ci","sha256":"${'a'.repeat(64)}","tier":"gold"}]` }, /auth\.apiKeys\.0\.tier .*no tier named "gold"/],
+    [{ GATEWAY_API_KEYS_IN_REDIS: 'true' }, /auth\.apiKeysInRedis .*needs redisUrl/],
   ])('rejects %p with a message naming the key', (env, message) => {
-    expect(() => loadConfig({ argv: SUPERGRAPH, env })).toThrow(message);
+    expect(() => loadConfig({ argv: SUPERGRAPH, env: { ...DEVELOPMENT, ...env } })).toThrow(message);
+  });
+
+  it('requires exp by default and lets an operator allow tokens without it', () => {
+    expect(loadConfig({ argv: SUPERGRAPH, env: DEVELOPMENT }).auth.jwt.requireExp).toBe(true);
+    expect(loadConfig({ argv: SUPERGRAPH, env: { ...DEVELOPMENT, JWT_REQUIRE_EXP: 'false' } }).auth.jwt.requireExp).toBe(false);
+  });
+
+  it('binds each issuer to its JWKS, and takes key sets only over https in production', () => {
+    const jwks = JSON.stringify([{ url: 'https://a.test/jwks.json', issuer: 'https://a.test' }]);
+    expect(loadConfig({ argv: SUPERGRAPH, env: { ...PRODUCTION, JWT_JWKS: jwks } }).auth.jwt.jwks).toEqual([
+      { url: 'https://a.test/jwks.json', issuer: 'https://a.test' },
+    ]);
+    const plain = JSON.stringify([{ url: 'http://a.test/jwks.json', issuer: 'https://a.test' }]);
+    expect(() => loadConfig({ argv: SUPERGRAPH, env: { ...PRODUCTION, JWT_JWKS: plain } })).toThrow(
+      /auth\.jwt\.jwks \(from environment variable JWT_JWKS\): http:\/\/a\.test\/jwks\.json is not https/,
+    );
+    expect(() => loadConfig({ argv: SUPERGRAPH, env: { ...PRODUCTION, JWT_JWKS_URLS: 'http://b.test/jwks.json' } })).toThrow(/auth\.jwt\.jwksUrls .*is not https/);
+    expect(loadConfig({ argv: SUPERGRAPH, env: { ...DEVELOPMENT, JWT_JWKS: plain } }).auth.jwt.jwks[0].url).toBe('http://a.test/jwks.json');
   });
 });

@@ -18,7 +18,7 @@ export function writeSupergraphFile(sdl: string): string {
 export function startTestGateway(supergraphPath: string, env: Record<string, string> = {}): Promise<RunningGateway> {
   const config = loadConfig({
     argv: ['--supergraph', supergraphPath, '--port', '0', '--host', '127.0.0.1'],
-    env: { LOG_LEVEL: 'silent', ...env },
+    env: { LOG_LEVEL: 'silent', NODE_ENV: 'test', ...env },
   });
   return startGateway(config);
 }

@@ -19,7 +19,7 @@ export function runCompiled(entry: string, args: string[], env: Record<string, s
   const file = join(ROOT, 'dist', entry);
   if (!existsSync(file)) throw new Error(`${file} is missing: run \`npm run build\` first (npm test does it for you)`);
   const child = spawn(process.execPath, [file, ...args], {
-    env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', ...env },
+    env: { PATH: process.env.PATH, LOG_LEVEL: 'warn', NODE_ENV: 'test', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

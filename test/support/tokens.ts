@@ -11,8 +11,8 @@ export const TEST_AUDIENCE = 'federation-gateway';
 export interface TokenOptions {
   sub?: string;
   scope?: string;
-  /** Seconds from now; negative for an expired token. Default 300. */
-  expiresIn?: number;
+  /** Seconds from now; negative for an expired token; null for none (no `exp`). Default 300. */
+  expiresIn?: number | null;
   /** Seconds from now for `nbf`. */
   notBefore?: number;
   iss?: string;
@@ -26,7 +26,8 @@ function claims({ sub = 'alice', scope, iss = TEST_ISSUER, aud = TEST_AUDIENCE, 
 
 function withTimes(jwt: SignJWT, { expiresIn = 300, notBefore }: TokenOptions): SignJWT {
   const now = Math.floor(Date.now() / 1000);
-  jwt.setIssuedAt(now).setExpirationTime(now + expiresIn);
+  jwt.setIssuedAt(now);
+  if (expiresIn !== null) jwt.setExpirationTime(now + expiresIn);
   if (notBefore !== undefined) jwt.setNotBefore(now + notBefore);
   return jwt;
 }

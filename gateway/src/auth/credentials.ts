@@ -37,3 +37,22 @@ export function connectionParamsToken(payload: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The `X-API-Key` header: undefined when absent; a repeated header is refused (which key would count?). */
+export function headerApiKey(header: string | string[] | undefined): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  if (Array.isArray(header)) throw new AuthenticationError('unknown-api-key');
+  return header;
+}
+
+/** An API key in a graphql-ws `connection_init` payload: `x-api-key` or `apiKey` (any case). */
+export function connectionParamsApiKey(payload: unknown): string | undefined {
+  if (payload === null || typeof payload !== 'object' || Array.isArray(payload)) return undefined;
+  for (const [key, value] of Object.entries(payload)) {
+    const name = key.toLowerCase();
+    if (name !== 'x-api-key' && name !== 'apikey') continue;
+    if (typeof value !== 'string' || value === '') throw new AuthenticationError('unknown-api-key');
+    return value;
+  }
+  return undefined;
+}

@@ -6,6 +6,10 @@ export const SUBSCRIPTION_JWT_EXPIRED = 'SUBSCRIPTION_JWT_EXPIRED';
 /** Why a presented token was refused; each maps to one client-facing description. */
 export type TokenProblem =
   | 'malformed'
+  | 'no-expiry'
+  | 'no-keys'
+  | 'unknown-api-key'
+  | 'api-keys-unavailable'
   | 'too-large'
   | 'expired'
   | 'not-yet-valid'
@@ -19,6 +23,10 @@ export type TokenProblem =
 
 const DESCRIPTIONS: Record<TokenProblem, string> = {
   malformed: 'The token is malformed',
+  'no-expiry': 'The token has no expiry (exp)',
+  'no-keys': 'This gateway has no key to verify tokens with (the operator must configure JWT_SECRET, JWT_JWKS or JWT_JWKS_URLS)',
+  'unknown-api-key': 'The API key is not known to this gateway',
+  'api-keys-unavailable': 'API keys cannot be checked right now; retry shortly',
   'too-large': 'The token is too large',
   expired: 'The token has expired',
   'not-yet-valid': 'The token is not valid yet',

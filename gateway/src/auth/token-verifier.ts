@@ -1,4 +1,5 @@
 import { createRemoteJWKSet, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type FlattenedJWSInput, type KeyLike } from 'jose';
+import { BoundedCache } from '../../../lib/cache/bounded';
 import type { Logger } from '../../../lib/logger';
 import type { Caller } from './caller';
 import { AuthenticationError, type TokenProblem } from './errors';
@@ -7,8 +8,12 @@ import { scopesFromClaims } from './scopes';
 export interface TokenVerifierOptions {
   /** HS256/384/512 secret; without it no HMAC-signed token is accepted. */
   secret?: string;
-  /** JWKS endpoints for asymmetric keys (RS*, PS*, ES*, EdDSA). */
+  /** JWKS endpoints for asymmetric keys (RS*, PS*, ES*, EdDSA) that serve any issuer no `jwks` entry binds. */
   jwksUrls: readonly string[];
+  /** JWKS endpoints bound to an issuer: a token claiming that issuer is verified with that JWKS only. */
+  jwks?: ReadonlyArray<{ url: string; issuer?: string }>;
+  /** Refuse tokens without `exp` (default true). */
+  requireExp?: boolean;
   issuers: readonly string[];
   audiences: readonly string[];
   algorithms: readonly string[];
@@ -44,25 +49,33 @@ const JWS_COMPACT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
  */
 export function createTokenVerifier(options: TokenVerifierOptions, logger: Logger): TokenVerifier {
   const secret = options.secret ? new TextEncoder().encode(options.secret) : undefined;
-  const keySets = options.jwksUrls.map((url) => ({
+  const keySets = [...options.jwksUrls.map((url) => ({ url, issuer: undefined as string | undefined })), ...(options.jwks ?? [])].map(({ url, issuer }) => ({
     url,
+    issuer,
     getKey: createRemoteJWKSet(new URL(url), {
       cooldownDuration: options.jwksCooldownMs,
       cacheMaxAge: options.jwksCacheMaxAgeMs,
       timeoutDuration: options.jwksTimeoutMs,
     }),
   }));
+  const boundIssuers = new Set(keySets.flatMap((set) => (set.issuer ? [set.issuer] : [])));
+  /** The key sets that may verify a token claiming `issuer`: its own when an entry binds it, else the unbound ones. */
+  const keySetsFor = (issuer: string | undefined) =>
+    issuer !== undefined && boundIssuers.has(issuer) ? keySets.filter((set) => set.issuer === issuer) : keySets.filter((set) => set.issuer === undefined);
+  const requiredClaims = options.requireExp === false ? [] : ['exp'];
+  const toleranceMs = options.clockToleranceSec * 1000;
   const algorithms = options.algorithms.filter((alg) => (HMAC.test(alg) ? secret !== undefined : keySets.length > 0));
   const now = options.now ?? Date.now;
-  const cache = new BoundedCache<{ caller: Caller; header: JWTHeaderParameters; key: KeyLike | Uint8Array }>(options.cacheSize ?? 10_000);
+  const cache = new BoundedCache<{ caller: Caller; header: JWTHeaderParameters; key: KeyLike | Uint8Array; issuer: string | undefined }>({ maxEntries: options.cacheSize ?? 10_000 });
   const cacheTtlMs = options.cacheTtlMs ?? 300_000;
 
-  const getKey = async (header: JWTHeaderParameters, token: FlattenedJWSInput): Promise<KeyLike | Uint8Array> => {
+  /** The key for a token's header, among the key sets its claimed issuer may use. */
+  const keyFor = async (header: JWTHeaderParameters, issuer: string | undefined, token: FlattenedJWSInput): Promise<KeyLike | Uint8Array> => {
     if (HMAC.test(header.alg)) {
       if (!secret) throw new AuthenticationError('algorithm');
       return secret;
     }
-    for (const { url, getKey: fromSet } of keySets) {
+    for (const { url, getKey: fromSet } of keySetsFor(issuer)) {
       try {
         return await fromSet(header, token);
       } catch (error) {
@@ -76,12 +89,14 @@ export function createTokenVerifier(options: TokenVerifierOptions, logger: Logge
     }
     throw new AuthenticationError('unknown-key');
   };
+  const getKey = (header: JWTHeaderParameters, token: FlattenedJWSInput) => keyFor(header, issuerOf(token), token);
 
   return {
     async verify(token) {
       if (token.length > options.maxTokenBytes) throw new AuthenticationError('too-large');
-      const cached = cache.get(token, now());
-      if (cached && (await stillSignedBy(cached.header, cached.key))) return cached.caller;
+      if (algorithms.length === 0) throw new AuthenticationError('no-keys');
+      const cached = cache.get(token);
+      if (cached && (cached.caller.expiresAt === null || cached.caller.expiresAt > now()) && (await stillSignedBy(cached))) return cached.caller;
       if (!JWS_COMPACT.test(token)) throw new AuthenticationError('malformed');
 
       let payload: JWTPayload;
@@ -94,11 +109,13 @@ export function createTokenVerifier(options: TokenVerifierOptions, logger: Logge
           audience: options.audiences.length > 0 ? [...options.audiences] : undefined,
           clockTolerance: options.clockToleranceSec,
           currentDate: new Date(now()),
+          requiredClaims,
         }));
       } catch (error) {
         throw error instanceof AuthenticationError ? error : new AuthenticationError(problemOf(error));
       }
-      const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 : null;
+      // Valid to this gateway until exp plus the leeway it grants, on every transport alike.
+      const expiresAt = typeof payload.exp === 'number' ? payload.exp * 1000 + toleranceMs : null;
       const caller: Caller = Object.freeze({
         authenticated: true,
         subject: typeof payload.sub === 'string' ? payload.sub : null,
@@ -106,7 +123,7 @@ export function createTokenVerifier(options: TokenVerifierOptions, logger: Logge
         expiresAt,
         claims: Object.freeze({ ...payload }),
       });
-      cache.set(token, { caller, header, key }, Math.min(expiresAt ?? Infinity, now() + cacheTtlMs));
+      cache.set(token, { caller, header, key, issuer: typeof payload.iss === 'string' ? payload.iss : undefined }, Math.min((expiresAt ?? Infinity) - now(), cacheTtlMs));
       return caller;
     },
   };
@@ -116,10 +133,10 @@ export function createTokenVerifier(options: TokenVerifierOptions, logger: Logge
    * the key its header selects: after a JWKS rotation removes that key, the
    * token is checked again (and fails) instead of living on in the cache.
    */
-  async function stillSignedBy(header: JWTHeaderParameters, key: KeyLike | Uint8Array): Promise<boolean> {
+  async function stillSignedBy({ header, key, issuer }: { header: JWTHeaderParameters; key: KeyLike | Uint8Array; issuer: string | undefined }): Promise<boolean> {
     if (HMAC.test(header.alg)) return true;
     try {
-      return (await getKey(header, NO_TOKEN)) === key;
+      return (await keyFor(header, issuer, NO_TOKEN)) === key;
     } catch {
       return false;
     }
@@ -132,6 +149,7 @@ const NO_TOKEN = { payload: '', signature: '' } as FlattenedJWSInput;
 function problemOf(error: unknown): TokenProblem {
   if (error instanceof errors.JWTExpired) return 'expired';
   if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === 'exp' && error.reason === 'missing') return 'no-expiry';
     if (error.claim === 'nbf') return 'not-yet-valid';
     if (error.claim === 'iss') return 'issuer';
     if (error.claim === 'aud') return 'audience';
@@ -144,24 +162,28 @@ function problemOf(error: unknown): TokenProblem {
   return 'invalid';
 }
 
-/** Insertion-ordered map with per-entry expiry; the oldest entry goes when full. */
-class BoundedCache<V> {
-  private readonly entries = new Map<string, { value: V; until: number }>();
-
-  constructor(private readonly capacity: number) {}
-
-  get(key: string, now: number): V | undefined {
-    const entry = this.entries.get(key);
-    if (!entry) return undefined;
-    if (entry.until <= now) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
+/** The `iss` a compact token claims, read without trusting it: it only picks which key set may verify it. */
+function issuerOf(token: FlattenedJWSInput): string | undefined {
+  try {
+    const payload = typeof token.payload === 'string' ? Buffer.from(token.payload, 'base64url') : Buffer.from(token.payload);
+    const claims = JSON.parse(payload.toString('utf8')) as { iss?: unknown };
+    return typeof claims.iss === 'string' ? claims.iss : undefined;
+  } catch {
+    return undefined;
   }
+}
 
-  set(key: string, value: V, until: number): void {
-    if (this.entries.size >= this.capacity) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, { value, until });
+/**
+ * What a production gateway should say at start-up about its token setup,
+ * once each: a gateway without keys answers every token with 401, and one
+ * without issuer or audience accepts tokens minted for anyone by its keys.
+ */
+export function tokenSetupWarnings(options: Pick<TokenVerifierOptions, 'secret' | 'jwksUrls' | 'jwks' | 'issuers' | 'audiences'>): string[] {
+  const warnings: string[] = [];
+  if (!options.secret && options.jwksUrls.length === 0 && (options.jwks ?? []).length === 0) {
+    warnings.push('no JWT_SECRET and no JWKS configured: every request with a token will be refused (401), only anonymous callers can use the API');
   }
+  if (options.issuers.length === 0 && !(options.jwks ?? []).some((set) => set.issuer)) warnings.push('no JWT issuer configured (JWT_ISSUERS): tokens of any issuer the keys verify are accepted');
+  if (options.audiences.length === 0) warnings.push('no JWT audience configured (JWT_AUDIENCES): tokens meant for other services are accepted');
+  return warnings;
 }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { DEV_INTERNAL_SECRET } from '../../../lib/auth/internal-identity';
+import { isDevelopmentEnv } from '../../../lib/env';
 import { DEV_JWT_SECRET } from '../auth/dev-secret';
 import { GatewayConfigSchema, type GatewayConfig } from './schema';
 
@@ -48,6 +49,10 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'REDIS_URL', path: 'redisUrl', kind: 'string' },
   { env: 'JWT_SECRET', path: 'auth.jwt.secret', kind: 'string' },
   { env: 'JWT_JWKS_URLS', path: 'auth.jwt.jwksUrls', kind: 'list' },
+  { env: 'JWT_JWKS', path: 'auth.jwt.jwks', kind: 'json' },
+  { env: 'JWT_REQUIRE_EXP', path: 'auth.jwt.requireExp', kind: 'bool' },
+  { env: 'GATEWAY_API_KEYS', path: 'auth.apiKeys', kind: 'json' },
+  { env: 'GATEWAY_API_KEYS_IN_REDIS', path: 'auth.apiKeysInRedis', kind: 'bool' },
   { env: 'JWT_ISSUERS', path: 'auth.jwt.issuers', kind: 'list' },
   { env: 'JWT_AUDIENCES', path: 'auth.jwt.audiences', kind: 'list' },
   { env: 'JWT_ALGORITHMS', path: 'auth.jwt.algorithms', kind: 'list' },
@@ -113,16 +118,17 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const key = issue.path.join('.') || '(root)';
-    const source = sources.get(key);
+    // A value set as a whole (JSON in one variable) is the source of every key inside it.
+    const source = issue.path.map((_, i) => sources.get(issue.path.slice(0, issue.path.length - i).join('.'))).find(Boolean);
     const detail = issue.code === 'unrecognized_keys' ? `unknown key(s) ${issue.keys.join(', ')}` : issue.message;
     throw new ConfigError(`Invalid configuration: ${key}${source ? ` (from ${source})` : ''}: ${detail}`);
   }
   const config = parsed.data;
-  const production = config.nodeEnv === 'production';
+  const production = !isDevelopmentEnv(config.nodeEnv);
   const source = (key: string) => (sources.has(key) ? ` (from ${sources.get(key)})` : '');
   const { jwt, internalSecret } = config.auth;
   if (production && jwt.secret === DEV_JWT_SECRET) {
-    throw new ConfigError(`Invalid configuration: auth.jwt.secret${source('auth.jwt.secret')}: the public development secret is refused when nodeEnv is production`);
+    throw new ConfigError(`Invalid configuration: auth.jwt.secret${source('auth.jwt.secret')}: the public development secret is only accepted when nodeEnv is development or test`);
   }
   for (const tier of ['anonymous', 'authenticated']) {
     if (!(tier in config.rateLimit.tiers)) {
@@ -139,13 +145,29 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
       }
     }
   }
+  if (production) {
+    for (const [key, urls] of [['auth.jwt.jwksUrls', jwt.jwksUrls], ['auth.jwt.jwks', jwt.jwks.map((set) => set.url)]] as const) {
+      const plain = urls.find((url) => !url.startsWith('https:'));
+      if (plain) {
+        throw new ConfigError(`Invalid configuration: ${key}${source(key)}: ${plain} is not https; the keys that verify tokens must come over TLS unless nodeEnv is development or test`);
+      }
+    }
+  }
+  for (const [i, key] of config.auth.apiKeys.entries()) {
+    if (key.tier !== undefined && !(key.tier in config.rateLimit.tiers)) {
+      throw new ConfigError(`Invalid configuration: auth.apiKeys.${i}.tier${source('auth.apiKeys')}: no tier named "${key.tier}" in rateLimit.tiers`);
+    }
+  }
+  if (config.auth.apiKeysInRedis && !config.redisUrl) {
+    throw new ConfigError(`Invalid configuration: auth.apiKeysInRedis${source('auth.apiKeysInRedis')}: needs redisUrl (REDIS_URL)`);
+  }
   for (const [i, rule] of config.rateLimit.rules.entries()) {
     if (!(rule.tier in config.rateLimit.tiers)) {
       throw new ConfigError(`Invalid configuration: rateLimit.rules.${i}.tier${source('rateLimit.rules')}: no tier named "${rule.tier}" in rateLimit.tiers`);
     }
   }
   if (production && internalSecret === undefined) {
-    throw new ConfigError('Invalid configuration: auth.internalSecret is required when nodeEnv is production (set INTERNAL_AUTH_SECRET, the same value as the subgraphs)');
+    throw new ConfigError('Invalid configuration: auth.internalSecret is required unless nodeEnv is development or test (set INTERNAL_AUTH_SECRET, the same value as the subgraphs)');
   }
   if (production && internalSecret === DEV_INTERNAL_SECRET) {
     throw new ConfigError(`Invalid configuration: auth.internalSecret${source('auth.internalSecret')}: the public development secret is refused when nodeEnv is production`);

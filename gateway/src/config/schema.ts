@@ -15,8 +15,8 @@ export const GatewayConfigSchema = z
     /** Port for HTTP (and, later, WebSocket) traffic. */
     port: z.number().int().min(0).max(65535).default(4000),
     host: z.string().min(1).default('0.0.0.0'),
-    /** `production` turns off introspection and the IDE unless explicitly enabled. */
-    nodeEnv: z.string().default('development'),
+    /** Only `development` and `test` allow development secrets and turn introspection and the IDE on by default; anything else (or nothing) is production. */
+    nodeEnv: z.string().default('production'),
     logLevel: z.enum(LOG_LEVELS as [string, ...string[]]).default('info'),
     supergraph: z.object({
       /** Path to a composed supergraph SDL file (`npm run compose` writes ./supergraph.graphql). */
@@ -107,8 +107,12 @@ export const GatewayConfigSchema = z
           .object({
             /** HS256/384/512 secret. Default outside production: the public development secret (`npm run token`). */
             secret: z.string().min(32, 'must be at least 32 characters').optional(),
-            /** JWKS endpoints for RS*, PS*, ES* and EdDSA keys, fetched, cached and refetched on an unknown `kid`. */
+            /** JWKS endpoints for RS*, PS*, ES* and EdDSA keys, fetched, cached and refetched on an unknown `kid`; they serve issuers no `jwks` entry binds. https only in production. */
             jwksUrls: z.array(z.url({ protocol: /^https?$/ })).default([]),
+            /** JWKS endpoints bound to their issuer: a token claiming `issuer` is verified with that JWKS and no other. */
+            jwks: z.array(z.object({ url: z.url({ protocol: /^https?$/ }), issuer: z.string().min(1).optional() }).strict()).default([]),
+            /** Refuse tokens without `exp` (a token that never expires cannot be revoked by waiting). */
+            requireExp: z.boolean().default(true),
             /** Accepted `iss` values; empty: not checked. */
             issuers: z.array(z.string().min(1)).default([]),
             /** Accepted `aud` values; empty: not checked. */
@@ -127,6 +131,24 @@ export const GatewayConfigSchema = z
           })
           .strict()
           .prefault({}),
+        /**
+         * The API keys clients may present in `X-API-Key`: each by the SHA-256 of the key (hex), a name (its
+         * rate-limit bucket) and optionally a tier and scopes. Any other key is refused (INVALID_API_KEY).
+         */
+        apiKeys: z
+          .array(
+            z
+              .object({
+                name: z.string().min(1),
+                sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be the hex SHA-256 of the key (64 hex digits)'),
+                tier: z.string().min(1).optional(),
+                scopes: z.array(z.string().min(1)).optional(),
+              })
+              .strict(),
+          )
+          .default([]),
+        /** Also accept keys kept in Redis (hash `gw:apikeys`, field = sha256, value = JSON `{ name, tier?, scopes? }`); needs `redisUrl`. */
+        apiKeysInRedis: z.boolean().default(false),
         /** `filter`: unauthorized fields come back null with an error each. `reject`: the whole operation is refused (401/403). */
         authorizationMode: z.enum(['filter', 'reject']).default('filter'),
         /** Signs the caller's identity for subgraphs (shared with them). Default outside production: the public development secret. */

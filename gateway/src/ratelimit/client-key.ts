@@ -1,10 +1,9 @@
-import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 
 export interface ClientIdentity {
   /** The verified token's `sub`. */
   subject?: string | null;
-  /** An API key the client presented (hashed here: keys never reach Redis or logs). */
+  /** The name of the configured API key the client presented (never the key itself). */
   apiKey?: string | null;
   /** The client's address, as the transport determined it. */
   ip?: string | null;
@@ -12,7 +11,8 @@ export interface ClientIdentity {
 
 /**
  * The bucket a request is charged to, the first of: the token's subject
- * (`sub:alice`), the API key (`key:` + 32 hex digits of its SHA-256), the
+ * (`sub:alice`), the configured API key's name (`key:partner-a`; only
+ * configured keys get this far, so a client cannot mint buckets), the
  * client address (`ip:1.2.3.4`). An IPv4-mapped IPv6 address counts as its
  * IPv4 address; another IPv6 address counts as its /64 (`ip:2001:db8:0:1::/64`),
  * the block one subscriber usually holds, so a client cannot get a fresh
@@ -20,7 +20,7 @@ export interface ClientIdentity {
  */
 export function clientKey({ subject, apiKey, ip }: ClientIdentity): string {
   if (subject) return `sub:${subject}`;
-  if (apiKey) return `key:${createHash('sha256').update(apiKey).digest('hex').slice(0, 32)}`;
+  if (apiKey) return `key:${apiKey}`;
   if (ip) return `ip:${addressKey(ip)}`;
   return 'ip:unknown';
 }

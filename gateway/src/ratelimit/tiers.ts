@@ -29,17 +29,19 @@ export interface TierCaller {
   authenticated: boolean;
   scopes: ReadonlySet<string> | readonly string[];
   claims?: Readonly<Record<string, unknown>>;
+  /** The configured API key the caller presented, with its tier. */
+  apiKey?: { readonly tier?: string };
 }
 
 /**
- * The caller's tier: the first rule that matches, else `authenticated` or
- * `anonymous`. A rule's claim value matches a string, number or boolean claim
+ * The caller's tier: the first rule that matches, else its API key's tier,
+ * else `authenticated` or `anonymous`. A rule's claim value matches a string, number or boolean claim
  * with the same text, or a list claim holding it. Call checkTierRules once
  * at start-up: here a missing tier is a bug and throws.
  */
 export function pickTier(caller: TierCaller, rules: TierRules): Tier {
   const rule = rules.rules.find((r) => ('scope' in r ? hasScope(caller, r.scope) : claimMatches(caller.claims?.[r.claim], r.value)));
-  const name = rule?.tier ?? (caller.authenticated ? AUTHENTICATED_TIER : ANONYMOUS_TIER);
+  const name = rule?.tier ?? caller.apiKey?.tier ?? (caller.authenticated ? AUTHENTICATED_TIER : ANONYMOUS_TIER);
   const budget = rules.tiers[name];
   if (!budget) throw new Error(`rate limit tier "${name}" is not defined`);
   return { name, ...budget };

@@ -22,6 +22,12 @@ describe('pickTier', () => {
     expect(pickTier({ authenticated: true, scopes: new Set(['read']), claims: { plan: 'free' } }, rules).name).toBe('authenticated');
   });
 
+  it("uses an API key's tier when no rule matches, and a matching rule before it", () => {
+    expect(pickTier({ authenticated: true, scopes: new Set(), apiKey: { tier: 'pro' } }, rules).name).toBe('pro');
+    expect(pickTier({ authenticated: true, scopes: new Set(['partner']), apiKey: { tier: 'pro' } }, rules).name).toBe('partner');
+    expect(pickTier({ authenticated: true, scopes: new Set(), apiKey: {} }, rules).name).toBe('authenticated');
+  });
+
   it('picks the tier of a rule on a scope the caller holds', () => {
     expect(pickTier({ authenticated: true, scopes: new Set(['read', 'partner']) }, rules)).toEqual({ name: 'partner', ...rules.tiers.partner });
     expect(pickTier({ authenticated: true, scopes: ['partner'] }, rules).name).toBe('partner');

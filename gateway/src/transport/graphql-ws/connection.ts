@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
@@ -47,6 +48,8 @@ export interface ConnectionDependencies {
   logger: Logger;
   info: ConnectionInfo;
   limits: ConnectionLimits;
+  /** The upgrade request's headers (an `X-API-Key` may come with them). */
+  upgradeHeaders: IncomingHttpHeaders;
 }
 
 /** One graphql-transport-ws connection, driven by its socket's events. */
@@ -80,7 +83,7 @@ const INTERNAL_ERROR: GraphQLFormattedError = { message: 'Internal server error'
  * stops reading is disconnected instead of growing the server's memory.
  */
 export function openGraphQLWsConnection(socket: ProtocolSocket, deps: ConnectionDependencies): GraphQLWsConnection {
-  const { engine, authenticator, logger, info, limits } = deps;
+  const { engine, authenticator, logger, info, limits, upgradeHeaders } = deps;
   const operations = new Map<string, Operation>();
   let initReceived = false;
   let caller: Caller | null = null;
@@ -162,11 +165,12 @@ export function openGraphQLWsConnection(socket: ProtocolSocket, deps: Connection
     clearTimeout(initTimer);
     let authenticated: Caller;
     try {
-      authenticated = await authenticator.fromConnectionParams(payload);
+      authenticated = await authenticator.fromConnection(payload, upgradeHeaders);
     } catch (error) {
       if (!(error instanceof AuthenticationError)) throw error;
       logger.debug('graphql-ws: connection refused', { problem: error.problem });
       // The AuthenticationError's message is written for clients; nothing else is added.
+      if (error.problem === 'api-keys-unavailable') return closeWith(CloseCode.TryAgainLater, closeReason(error.message, 'Try again later'));
       return closeWith(CloseCode.Forbidden, closeReason(`Forbidden: ${error.message}`, 'Forbidden'));
     }
     if (closing) return;

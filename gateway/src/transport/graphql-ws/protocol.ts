@@ -19,6 +19,8 @@ export const CloseCode = {
   PolicyViolation: 1008,
   /** A frame over `maxPayloadBytes` (sent by `ws` itself). */
   MessageTooBig: 1009,
+  /** A dependency the connection needs (the API-key store) cannot answer; the client may retry. */
+  TryAgainLater: 1013,
   BadRequest: 4400,
   Unauthorized: 4401,
   Forbidden: 4403,

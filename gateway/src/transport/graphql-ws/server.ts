@@ -118,7 +118,7 @@ export function attachGraphQLWebSocket(server: Server, options: GraphQLWebSocket
         terminateTimer.unref();
       },
     };
-    const connection = openGraphQLWsConnection(protocolSocket, { engine, authenticator, logger: connectionLogger, info, limits });
+    const connection = openGraphQLWsConnection(protocolSocket, { engine, authenticator, logger: connectionLogger, info, limits, upgradeHeaders: req.headers });
     const entry: LiveSocket = { socket, connection, alive: true };
     live.add(entry);
 
