@@ -205,7 +205,8 @@ function redactedUrl(url: string): string {
 
 async function main(): Promise<void> {
   const internalAuth = internalAuthSecretFor(process.env);
-  const env: NodeJS.ProcessEnv = { ...process.env, INTERNAL_AUTH_SECRET: internalAuth.secret };
+  // `npm start` is the local stack: development unless told otherwise (an unset NODE_ENV elsewhere is production).
+  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'development', INTERNAL_AUTH_SECRET: internalAuth.secret };
   let gatewayPort: number;
   const subgraphPorts = {} as Record<SubgraphName, number>;
   try {

@@ -7,10 +7,11 @@
  *   curl -H "authorization: Bearer $TOKEN" ...
  *
  * Signed with JWT_SECRET, or the public development secret when it is unset
- * (refused when NODE_ENV=production, as the gateway refuses it there).
+ * (refused unless NODE_ENV is development or test, as the gateway refuses it elsewhere).
  * Options: --sub (default "dev-user"), --scopes (space-separated),
  * --ttl seconds (default 3600), --iss, --aud (default JWT_ISSUERS/JWT_AUDIENCES' first value).
  */
+import { isDevelopmentEnv } from '../lib/env';
 import { SignJWT } from 'jose';
 import { DEV_JWT_SECRET } from '../gateway/src/auth/dev-secret';
 
@@ -30,8 +31,8 @@ export function parseTokenArgs(argv: string[]): Record<string, string> {
 
 export async function createDevToken(options: Record<string, string>, env: NodeJS.ProcessEnv): Promise<string> {
   const secret = env.JWT_SECRET || DEV_JWT_SECRET;
-  if (env.NODE_ENV === 'production' && secret === DEV_JWT_SECRET) {
-    throw new Error('Refusing to sign with the public development secret when NODE_ENV=production; set JWT_SECRET');
+  if (!isDevelopmentEnv(env.NODE_ENV) && secret === DEV_JWT_SECRET) {
+    throw new Error('Refusing to sign with the public development secret unless NODE_ENV is development or test (npm run token sets development); set JWT_SECRET');
   }
   const ttl = Number(options.ttl ?? 3600);
   if (!Number.isInteger(ttl) || ttl <= 0) throw new Error(`--ttl must be a positive number of seconds (got "${options.ttl}")`);

@@ -1,4 +1,5 @@
 import { DEV_INTERNAL_SECRET, validateInternalSecret } from '../../lib/auth/internal-identity';
+import { isDevelopmentEnv } from '../../lib/env';
 import { LOG_LEVELS, type LogLevel } from '../../lib/logger';
 import { DEFAULT_SUBGRAPH_PORTS, type SubgraphName } from './ports';
 
@@ -12,7 +13,7 @@ export interface SubgraphConfig {
   redisUrl?: string;
   /** `LOG_LEVEL`; default `info`. */
   logLevel: LogLevel;
-  /** `NODE_ENV`; default `development`. `production` turns introspection off. */
+  /** `NODE_ENV`; only `development` and `test` allow introspection and the development secret: any other value, or none, is production. */
   nodeEnv: string;
   /**
    * `INTERNAL_AUTH_SECRET`: the secret the gateway signs caller identities
@@ -35,7 +36,7 @@ const invalid = (variable: string, expected: string, value: string) =>
 
 /** Reads and validates a subgraph's environment; the first bad value throws a ConfigError naming its variable. */
 export function readSubgraphConfig(name: SubgraphName, env: NodeJS.ProcessEnv): SubgraphConfig {
-  const nodeEnv = env.NODE_ENV === undefined || env.NODE_ENV === '' ? 'development' : env.NODE_ENV;
+  const nodeEnv = env.NODE_ENV === undefined || env.NODE_ENV === '' ? 'production' : env.NODE_ENV;
   return {
     port: readPort(env.PORT, DEFAULT_SUBGRAPH_PORTS[name]),
     host: readHost(env.HOST),
@@ -53,16 +54,16 @@ export function readSubgraphConfig(name: SubgraphName, env: NodeJS.ProcessEnv): 
 export function checkInternalAuthSecret(secret: string, nodeEnv: string): string {
   const problem = validateInternalSecret(secret);
   if (problem) throw new ConfigError(`Invalid configuration: INTERNAL_AUTH_SECRET ${problem}`);
-  if (nodeEnv === 'production' && secret === DEV_INTERNAL_SECRET) {
-    throw new ConfigError('Invalid configuration: INTERNAL_AUTH_SECRET must not be the development secret in production');
+  if (!isDevelopmentEnv(nodeEnv) && secret === DEV_INTERNAL_SECRET) {
+    throw new ConfigError('Invalid configuration: INTERNAL_AUTH_SECRET must not be the development secret unless NODE_ENV is development or test');
   }
   return secret;
 }
 
 function readInternalAuthSecret(value: string | undefined, nodeEnv: string): string {
   if (value === undefined || value === '') {
-    if (nodeEnv === 'production') {
-      throw new ConfigError('Invalid configuration: INTERNAL_AUTH_SECRET must be set in production (the secret the gateway signs caller identities with, at least 32 characters)');
+    if (!isDevelopmentEnv(nodeEnv)) {
+      throw new ConfigError('Invalid configuration: INTERNAL_AUTH_SECRET must be set unless NODE_ENV is development or test (the secret the gateway signs caller identities with, at least 32 characters)');
     }
     return DEV_INTERNAL_SECRET;
   }

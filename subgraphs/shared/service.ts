@@ -7,6 +7,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
 import { DEV_INTERNAL_SECRET } from '../../lib/auth/internal-identity';
+import { isDevelopmentEnv } from '../../lib/env';
 import { InProcessEventBus, RedisEventBus, type EventBus } from '../../lib/events/bus';
 import { channelsPublishedBy } from '../../lib/events/catalogue';
 import { createEventStreamEndpoint, type EventStreamEndpoint } from '../../lib/events/sse-server';
@@ -36,12 +37,12 @@ export interface SubgraphOptions {
   logger?: Logger;
   /** Write the deterministic seed data (skipped when the store already has it). Default: true. */
   seed?: boolean;
-  /** `production` turns introspection and field suggestions off. Default: `development`. */
+  /** Only `development` and `test` turn introspection on and allow the development secret. Default: production. */
   nodeEnv?: string;
   /**
    * The secret the gateway signs caller identities with (`INTERNAL_AUTH_SECRET`,
    * at least 32 characters); `/graphql` answers only requests signed with it.
-   * Default: DEV_INTERNAL_SECRET, which is refused when `nodeEnv` is `production`.
+   * Default: DEV_INTERNAL_SECRET, which is refused unless `nodeEnv` is `development` or `test`.
    */
   internalAuthSecret?: string;
   /** Largest accepted request body. Default: 1 MiB. */
@@ -114,8 +115,8 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
 ): Promise<RunningSubgraph<TStore>> {
   const { name } = definition;
   const logger = options.logger ?? createLogger(options.logLevel ?? 'warn', { service: name });
-  const nodeEnv = options.nodeEnv ?? 'development';
-  const introspection = nodeEnv !== 'production';
+  const nodeEnv = options.nodeEnv ?? 'production';
+  const introspection = isDevelopmentEnv(nodeEnv);
   // Checked before anything starts: a bad secret is a configuration error, not a half-started service.
   const internalAuthSecret = checkInternalAuthSecret(options.internalAuthSecret ?? DEV_INTERNAL_SECRET, nodeEnv);
 

@@ -8,8 +8,8 @@ describe('subgraph configuration from the environment', () => {
     ['products', 4001],
     ['inventory', 4002],
     ['payments', 4003],
-  ] as const)('defaults %s to port %i on 0.0.0.0, the in-process store, info logs, development and the development secret', (name, port) => {
-    expect(readSubgraphConfig(name, {})).toEqual({
+  ] as const)('defaults %s to port %i on 0.0.0.0, the in-process store, info logs, and in development the development secret', (name, port) => {
+    expect(readSubgraphConfig(name, { NODE_ENV: 'development' })).toEqual({
       port,
       host: '0.0.0.0',
       redisUrl: undefined,
@@ -31,16 +31,16 @@ describe('subgraph configuration from the environment', () => {
     });
   });
 
-  it('requires INTERNAL_AUTH_SECRET in production, naming it', () => {
-    for (const env of [{ NODE_ENV: 'production' }, { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: '' }]) {
+  it('requires INTERNAL_AUTH_SECRET in production, naming it, and treats NODE_ENV unset or unknown as production', () => {
+    for (const env of [{ NODE_ENV: 'production' }, { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: '' }, {}, { NODE_ENV: 'staging' }]) {
       expect(() => readSubgraphConfig('payments', env)).toThrow(ConfigError);
-      expect(() => readSubgraphConfig('payments', env)).toThrow(/^Invalid configuration: INTERNAL_AUTH_SECRET must be set in production/);
+      expect(() => readSubgraphConfig('payments', env)).toThrow(/^Invalid configuration: INTERNAL_AUTH_SECRET must be set unless NODE_ENV is development or test/);
     }
   });
 
   it('refuses the development secret in production', () => {
     expect(() => readSubgraphConfig('products', { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: DEV_INTERNAL_SECRET })).toThrow(
-      /^Invalid configuration: INTERNAL_AUTH_SECRET must not be the development secret in production$/,
+      /^Invalid configuration: INTERNAL_AUTH_SECRET must not be the development secret unless NODE_ENV is development or test$/,
     );
   });
 
@@ -58,7 +58,7 @@ describe('subgraph configuration from the environment', () => {
   });
 
   it('treats empty variables as unset', () => {
-    expect(readSubgraphConfig('inventory', { PORT: '', REDIS_URL: '', LOG_LEVEL: '' })).toMatchObject({ port: 4002, redisUrl: undefined, logLevel: 'info' });
+    expect(readSubgraphConfig('inventory', { NODE_ENV: 'development', PORT: '', REDIS_URL: '', LOG_LEVEL: '' })).toMatchObject({ port: 4002, redisUrl: undefined, logLevel: 'info' });
   });
 
   it.each([

@@ -48,6 +48,7 @@ export function useSubgraphHarness(): SubgraphHarness {
         port: 0,
         logLevel: 'silent',
         redisUrl: kind === 'redis' ? redis!.url : undefined,
+        nodeEnv: 'test',
         ...options,
       });
       running.push(subgraph);

@@ -50,6 +50,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           logLevel: 'silent',
           redisUrl: options.store === 'redis' ? options.redisUrl : undefined,
           seed,
+          nodeEnv: 'test',
         }),
       ),
     ).then((started) => Object.fromEntries(started.map((s) => [s.name, s])) as unknown as Subgraphs);
