@@ -3,7 +3,7 @@ import { GroupedSeqIndex, SeqIndex, type Page } from '../shared/pagination';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { idempotencyKeyReused, paymentNotFound } from './errors';
 import { applyCapture, applyRefund } from './rules';
-import { paymentId, type AuthorizationRequest, type Payment, type PaymentListQuery, type PaymentStore } from './store';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, paymentId, type AuthorizationRequest, type IdempotencyOptions, type Payment, type PaymentListQuery, type PaymentStore } from './store';
 
 /**
  * Payments in this process. Every method checks and writes without an await
@@ -15,9 +15,17 @@ export class MemoryPaymentStore implements PaymentStore {
   private readonly byId = new Map<string, Payment>();
   private readonly all = new SeqIndex<Payment>();
   private readonly byCustomer = new GroupedSeqIndex<Payment>();
-  private readonly idempotency = new Map<string, { fingerprint: string; paymentId: string }>();
+  /** In insertion order, which is expiry order (one TTL for all): expired records are dropped from the front. */
+  private readonly idempotency = new Map<string, { fingerprint: string; paymentId: string; expiresAt: number }>();
+  private readonly ttlMs: number;
+  private readonly now: () => number;
   private lastSeq = 0;
   private seeded = false;
+
+  constructor(options: IdempotencyOptions = {}) {
+    this.ttlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
+    this.now = options.now ?? Date.now;
+  }
 
   async getPayments(ids: readonly string[]): Promise<Array<Payment | null>> {
     this.stats.roundTrips++;
@@ -32,7 +40,14 @@ export class MemoryPaymentStore implements PaymentStore {
 
   async authorize({ idempotencyKey, fingerprint, payment }: AuthorizationRequest): Promise<{ payment: Payment; created: boolean }> {
     this.stats.roundTrips++;
-    const record = this.idempotency.get(idempotencyKey);
+    const now = this.now();
+    for (const [key, { expiresAt }] of this.idempotency) {
+      if (expiresAt > now) break;
+      this.idempotency.delete(key);
+    }
+    // JSON of the pair: no delimiter a key could contain.
+    const scoped = JSON.stringify([payment.customerId, idempotencyKey]);
+    const record = this.idempotency.get(scoped);
     if (record) {
       if (record.fingerprint !== fingerprint) throw idempotencyKeyReused(idempotencyKey);
       return { payment: this.byId.get(record.paymentId)!, created: false };
@@ -40,7 +55,7 @@ export class MemoryPaymentStore implements PaymentStore {
     const seq = this.lastSeq + 1;
     const created: Payment = { ...payment, id: paymentId(seq), seq };
     this.insert(created);
-    this.idempotency.set(idempotencyKey, { fingerprint, paymentId: created.id });
+    this.idempotency.set(scoped, { fingerprint, paymentId: created.id, expiresAt: now + this.ttlMs });
     return { payment: created, created: true };
   }
 

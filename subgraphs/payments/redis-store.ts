@@ -5,14 +5,15 @@ import { RAISE_COUNTER_LUA, SEQ_PAGE_LUA, defineScript, execOrThrow, readSeqPage
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { currencyMismatch, idempotencyKeyReused, illegalTransition, paymentNotFound, refundExceedsCaptured } from './errors';
 import { statusesThatCanBecome } from './rules';
-import type { AuthorizationRequest, Payment, PaymentListQuery, PaymentStatus, PaymentStore } from './store';
+import { DEFAULT_IDEMPOTENCY_TTL_MS, type AuthorizationRequest, type IdempotencyOptions, type Payment, type PaymentListQuery, type PaymentStatus, type PaymentStore } from './store';
 
 /**
  * Keys (all under `payments:`):
  * - `payments:payment`             hash   id -> payment JSON
  * - `payments:all`                 zset   id scored by seq
  * - `payments:customer:<id>`       zset   id scored by seq, per customer
- * - `payments:idempotency`         hash   idempotency key -> "<fingerprint> <payment id>"
+ * - `payments:idempotency:<n>:<customer id>:<key>` string "<fingerprint> <payment id>", expiring after the TTL
+ *   (n = the customer id's length, so no customer id or key can make another pair's name)
  * - `payments:seq`                 string last assigned seq
  * - `payments:seeded`              string set once the seed payments are written
  */
@@ -20,7 +21,7 @@ const KEY = {
   payment: 'payments:payment',
   all: 'payments:all',
   customer: (customerId: string) => `payments:customer:${customerId}`,
-  idempotency: 'payments:idempotency',
+  idempotency: (customerId: string, key: string) => `payments:idempotency:${customerId.length}:${customerId}:${key}`,
   seq: 'payments:seq',
   seeded: 'payments:seeded',
 };
@@ -28,10 +29,10 @@ const KEY = {
 /**
  * The idempotency check and the creation in one atomic step, so concurrent
  * calls with one key create exactly one payment.
- * KEYS: idempotency, payments, seq, all, customer. ARGV: key, fingerprint, payment JSON (no id, seq).
+ * KEYS: idempotency record, payments, seq, all, customer. ARGV: TTL ms, fingerprint, payment JSON (no id, seq).
  */
 const AUTHORIZE = `
-local record = redis.call('HGET', KEYS[1], ARGV[1])
+local record = redis.call('GET', KEYS[1])
 if record then
   local space = string.find(record, ' ', 1, true)
   if string.sub(record, 1, space - 1) ~= ARGV[2] then return { 'reused' } end
@@ -45,7 +46,7 @@ local json = cjson.encode(payment)
 redis.call('HSET', KEYS[2], payment.id, json)
 redis.call('ZADD', KEYS[4], seq, payment.id)
 redis.call('ZADD', KEYS[5], seq, payment.id)
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2] .. ' ' .. payment.id)
+redis.call('SET', KEYS[1], ARGV[2] .. ' ' .. payment.id, 'PX', ARGV[1])
 return { 'created', json }`;
 
 /** Is the payment's status one of ARGV[n] (space-separated)? Shared by the status scripts. */
@@ -89,7 +90,13 @@ export class RedisPaymentStore implements PaymentStore {
   private readonly refundScript: RedisScript<string[]>;
   private readonly raiseCounter: RedisScript<number>;
 
-  constructor(private readonly redis: Redis) {
+  private readonly ttlMs: number;
+
+  constructor(
+    private readonly redis: Redis,
+    options: Pick<IdempotencyOptions, 'idempotencyTtlMs'> = {},
+  ) {
+    this.ttlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
     this.listPage = defineScript(redis, 'paymentsListPage', SEQ_PAGE_LUA);
     this.authorizeScript = defineScript(redis, 'paymentsAuthorize', AUTHORIZE);
     this.transition = defineScript(redis, 'paymentsTransition', TRANSITION);
@@ -113,8 +120,8 @@ export class RedisPaymentStore implements PaymentStore {
   async authorize({ idempotencyKey, fingerprint, payment }: AuthorizationRequest): Promise<{ payment: Payment; created: boolean }> {
     this.stats.roundTrips++;
     const [outcome, json] = await this.authorizeScript(
-      [KEY.idempotency, KEY.payment, KEY.seq, KEY.all, KEY.customer(payment.customerId)],
-      [idempotencyKey, fingerprint, JSON.stringify(payment)],
+      [KEY.idempotency(payment.customerId, idempotencyKey), KEY.payment, KEY.seq, KEY.all, KEY.customer(payment.customerId)],
+      [String(this.ttlMs), fingerprint, JSON.stringify(payment)],
     );
     if (outcome === 'reused') throw idempotencyKeyReused(idempotencyKey);
     return { payment: parsePayment(json), created: outcome === 'created' };

@@ -4,13 +4,13 @@ import { MemoryPaymentStore } from './memory-store';
 import { RedisPaymentStore } from './redis-store';
 import { paymentsResolvers, type PaymentsContext } from './resolvers';
 import { generateSeedPayments } from './seed';
-import type { PaymentStore } from './store';
+import { idempotencyTtlMsFrom, type PaymentStore } from './store';
 
 export const paymentsSubgraph: SubgraphDefinition<PaymentStore, PaymentsContext> = {
   name: 'payments',
   resolvers: paymentsResolvers,
-  createMemoryStore: () => new MemoryPaymentStore(),
-  createRedisStore: (redis) => new RedisPaymentStore(redis),
+  createMemoryStore: () => new MemoryPaymentStore({ idempotencyTtlMs: idempotencyTtlMsFrom(process.env) }),
+  createRedisStore: (redis) => new RedisPaymentStore(redis, { idempotencyTtlMs: idempotencyTtlMsFrom(process.env) }),
   prepareStore: async (store, { seed, logger }) => {
     if (!seed) return;
     const { seeded } = await store.seed(generateSeedPayments());

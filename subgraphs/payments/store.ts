@@ -27,7 +27,29 @@ export interface Payment {
 
 export type NewPayment = Omit<Payment, 'id' | 'seq'>;
 
+/** How long an idempotency key is remembered by default: 24 h, as payment APIs (Stripe) keep theirs. */
+export const DEFAULT_IDEMPOTENCY_TTL_MS = 24 * 60 * 60 * 1000;
+
+export interface IdempotencyOptions {
+  /** How long a key answers its first payment; after that the key may be used again. Default 24 h. */
+  idempotencyTtlMs?: number;
+  /** Clock, for tests. Default Date.now. */
+  now?: () => number;
+}
+
+/**
+ * `PAYMENTS_IDEMPOTENCY_TTL_SECONDS`, validated at start-up: a positive
+ * integer, or unset for the 24 h default.
+ */
+export function idempotencyTtlMsFrom(env: NodeJS.ProcessEnv): number {
+  const value = env.PAYMENTS_IDEMPOTENCY_TTL_SECONDS;
+  if (value === undefined || value === '') return DEFAULT_IDEMPOTENCY_TTL_MS;
+  if (!/^[1-9]\d*$/.test(value)) throw new Error(`Invalid configuration: PAYMENTS_IDEMPOTENCY_TTL_SECONDS must be a positive integer (got "${value}")`);
+  return Number(value) * 1000;
+}
+
 export interface AuthorizationRequest {
+  /** Scoped to the paying customer (`payment.customerId`): two customers' equal keys are unrelated. */
   idempotencyKey: string;
   /** Identifies the input: the same key with another fingerprint is IDEMPOTENCY_KEY_REUSED. */
   fingerprint: string;
@@ -58,8 +80,9 @@ export interface PaymentStore extends SubgraphStore {
   /** Newest first; one round trip. */
   listPayments(query: PaymentListQuery): Promise<Page<Payment>>;
   /**
-   * Creates the payment once per idempotency key: the same key and fingerprint
-   * again answers the payment created the first time (`created: false`).
+   * Creates the payment once per (customer, idempotency key) within the key's
+   * TTL: the same key and fingerprint again answers the payment created the
+   * first time (`created: false`).
    */
   authorize(request: AuthorizationRequest): Promise<{ payment: Payment; created: boolean }>;
   /** AUTHORIZED -> CAPTURED. PAYMENT_NOT_FOUND, ILLEGAL_PAYMENT_TRANSITION. */
