@@ -16,7 +16,7 @@ import { startStandaloneServer } from '@apollo/server/standalone';
 import { GatewayConfigSchema } from '../gateway/src/config/schema';
 import { PooledDataSource } from '../gateway/src/federation/pooled-data-source';
 import { readSupergraph } from '../gateway/src/federation/supergraph';
-import { INTERNAL_IDENTITY_HEADER, IdentitySigner } from '../lib/auth/internal-identity';
+import { INTERNAL_IDENTITY_HEADER, IdentitySigner, identityPrivateKey } from '../lib/auth/internal-identity';
 import { BENCH_CALLER } from './lib/auth';
 
 function flag(name: string): string {
@@ -37,9 +37,9 @@ async function main(): Promise<void> {
   const pooled = process.argv.includes('--pooled-fetcher');
   // Our subgraphs answer only requests carrying a signed caller identity; the
   // stock gateway cannot verify tokens, so it always presents the benchmark's caller.
-  const secret = process.env.INTERNAL_AUTH_SECRET;
-  if (!secret) throw new Error('stock-gateway: INTERNAL_AUTH_SECRET is required (the subgraphs check the identity it signs)');
-  const signer = new IdentitySigner(secret);
+  const key = process.env.INTERNAL_AUTH_PRIVATE_KEY;
+  if (!key) throw new Error('stock-gateway: INTERNAL_AUTH_PRIVATE_KEY is required (the subgraphs check the identity it signs)');
+  const signer = new IdentitySigner(identityPrivateKey(key));
   const caller = { authenticated: true, subject: BENCH_CALLER.subject, scopes: new Set<string>(BENCH_CALLER.scopes), expiresAt: null };
   // Our gateway's defaults, so this variant differs from ours only above the fetcher.
   const { subgraphRequests } = GatewayConfigSchema.parse({ supergraph: { path: '-' } });
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     buildService: ({ name, url }) =>
       pooled
         ? new PooledDataSource({ name, url: url!, timeoutMs: subgraphRequests.timeoutMs, connections: subgraphRequests.maxConnectionsPerSubgraph, signer })
-        : new SigningDataSource({ url }, signer),
+        : new SigningDataSource({ url }, name, signer),
   });
   const server = new ApolloServer({ gateway });
   const { url } = await startStandaloneServer(server, { listen: { port }, context: async () => ({ caller }) });
@@ -59,13 +59,14 @@ async function main(): Promise<void> {
 class SigningDataSource extends RemoteGraphQLDataSource {
   constructor(
     config: ConstructorParameters<typeof RemoteGraphQLDataSource>[0],
+    private readonly subgraph: string,
     private readonly signer: IdentitySigner,
   ) {
     super(config);
   }
 
-  override willSendRequest({ request }: Parameters<NonNullable<RemoteGraphQLDataSource['willSendRequest']>>[0]): void {
-    request.http?.headers.set(INTERNAL_IDENTITY_HEADER, this.signer.headerFor(BENCH_CALLER));
+  override async willSendRequest({ request }: Parameters<NonNullable<RemoteGraphQLDataSource['willSendRequest']>>[0]): Promise<void> {
+    request.http?.headers.set(INTERNAL_IDENTITY_HEADER, await this.signer.headerFor(BENCH_CALLER, this.subgraph));
   }
 }
 

@@ -33,7 +33,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ROOT, ServiceGroup, describeExit, type RunningService } from '../scripts/start';
-import { BENCH_INTERNAL_SECRET, BENCH_JWT_SECRET, benchToken } from './lib/auth';
+import { BENCH_IDENTITY_ENV, BENCH_JWT_SECRET, benchToken } from './lib/auth';
 import { OptionsError, optionLines, parseFlags, wantsHelp, type OptionSpec } from './lib/options';
 import { cpuSecondsOf, findChildProcess, machineCpuSeconds, memoryOf, openFileLimit } from './lib/proc';
 import { scrapeMetrics, type MetricSamples } from './lib/prometheus';
@@ -299,7 +299,7 @@ async function runCase(context: BenchContext, subscribers: number, ratePerSec: n
     entry: GATEWAY_ENTRY,
     args: ['--supergraph', context.supergraphPath, '--port', String(port), '--host', '127.0.0.1'],
     env: benchEnv({
-      INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET,
+      ...BENCH_IDENTITY_ENV.gateway,
       JWT_SECRET: BENCH_JWT_SECRET,
       REDIS_URL: context.redis.url,
       GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({ anonymous: UNLIMITED_TIER, authenticated: UNLIMITED_TIER }),

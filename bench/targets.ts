@@ -5,7 +5,7 @@
  * usually `gatewayProcess({ ...ours, name, env })` with its own settings.
  */
 import type { ServiceGroup } from '../scripts/start';
-import { BENCH_INTERNAL_SECRET, BENCH_JWT_SECRET } from './lib/auth';
+import { BENCH_IDENTITY_ENV, BENCH_JWT_SECRET } from './lib/auth';
 import { graphqlClient, type RunAudit } from './lib/interleave';
 import type { BenchRequest, RunResult } from './lib/load';
 import type { BenchRedis } from './lib/redis';
@@ -144,7 +144,7 @@ const ours: GatewayProcessOptions = {
   description: 'our gateway (dist/gateway/src/main.js), defaults (cost analysis, in-memory rate limiter) with unthrottled budgets',
   entry: 'dist/gateway/src/main.js',
   args: (port: number, supergraphPath: string) => ['--supergraph', supergraphPath, '--port', String(port), '--host', '127.0.0.1'],
-  env: { INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET, JWT_SECRET: BENCH_JWT_SECRET, GATEWAY_RATE_LIMIT_TIERS: UNTHROTTLED_TIERS },
+  env: { ...BENCH_IDENTITY_ENV.gateway, JWT_SECRET: BENCH_JWT_SECRET, GATEWAY_RATE_LIMIT_TIERS: UNTHROTTLED_TIERS },
   readyPath: '/ready',
   limiterStore: 'memory',
 };
@@ -176,7 +176,7 @@ const stock: GatewayProcessOptions = {
   description: 'stock @apollo/gateway + @apollo/server startStandaloneServer, defaults (bench/stock-gateway.ts)',
   entry: 'dist/bench/stock-gateway.js',
   args: (port: number, supergraphPath: string) => ['--supergraph', supergraphPath, '--port', String(port)],
-  env: { INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET },
+  env: { ...BENCH_IDENTITY_ENV.gateway },
   // Apollo Server has no health route; a CSRF-safe GET of `{ __typename }` answers 200 once it serves.
   readyPath: '/graphql?query=%7B__typename%7D',
   readyHeaders: { 'apollo-require-preflight': 'true' },

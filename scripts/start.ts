@@ -3,15 +3,16 @@
  * this one, with their output prefixed by their names, and stops them all on
  * Ctrl-C. Ports come from GATEWAY_PORT, PRODUCTS_PORT, INVENTORY_PORT and
  * PAYMENTS_PORT (defaults 4000, 4001, 4002, 4003); REDIS_URL, LOG_LEVEL and
- * NODE_ENV pass through to every process. INTERNAL_AUTH_SECRET (the secret
- * the gateway signs caller identities with for the subgraphs) passes through
- * too; unset, one random secret is made for this run and given to every process.
+ * NODE_ENV (default development) pass through to every process.
+ * INTERNAL_AUTH_PRIVATE_KEY (the Ed25519 key the gateway signs caller
+ * identities with) goes to the gateway and its public half to the subgraphs;
+ * unset, a fresh key pair is made for this run.
  *
  * `ServiceGroup` (spawn a compiled entry point, wait for its health URL, stop
  * it) is also what `npm run bench` starts its processes with.
  */
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/ports';
@@ -173,14 +174,22 @@ async function waitUntilReady(spec: ServiceSpec, exitStatus: () => ExitStatus | 
 }
 
 /**
- * The INTERNAL_AUTH_SECRET every child gets: the environment's, or a random
- * 48-character one made once per run, so subgraphs and gateway always agree
- * without anyone choosing a secret for a local stack.
+ * The identity keys of this run: the environment's private key (subgraphs get
+ * its public half), or a fresh Ed25519 pair, so subgraphs and gateway always
+ * agree without anyone making keys for a local stack.
  */
-export function internalAuthSecretFor(env: NodeJS.ProcessEnv): { secret: string; generated: boolean } {
-  const configured = env.INTERNAL_AUTH_SECRET;
-  if (configured !== undefined && configured !== '') return { secret: configured, generated: false };
-  return { secret: randomBytes(36).toString('base64url'), generated: true };
+export function identityKeysFor(env: NodeJS.ProcessEnv): { privateKey: string; publicKey: string; generated: boolean } {
+  const configured = env.INTERNAL_AUTH_PRIVATE_KEY;
+  if (configured !== undefined && configured !== '') {
+    const publicKey = createPublicKey(configured.replace(/\\n/g, '\n')).export({ type: 'spki', format: 'pem' }).toString();
+    return { privateKey: configured, publicKey, generated: false };
+  }
+  const pair = generateKeyPairSync('ed25519');
+  return {
+    privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+    generated: true,
+  };
 }
 
 /** The port in `env[name]`, or `fallback`; anything else than 1..65535 stops start-up with the variable's name. */
@@ -204,9 +213,15 @@ function redactedUrl(url: string): string {
 }
 
 async function main(): Promise<void> {
-  const internalAuth = internalAuthSecretFor(process.env);
+  const identityKeys = identityKeysFor(process.env);
   // `npm start` is the local stack: development unless told otherwise (an unset NODE_ENV elsewhere is production).
-  const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV || 'development', INTERNAL_AUTH_SECRET: internalAuth.secret };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: process.env.NODE_ENV || 'development',
+    INTERNAL_AUTH_PUBLIC_KEY: identityKeys.publicKey,
+  };
+  // The private key goes to the gateway only: a subgraph can verify identities, never mint them.
+  delete env.INTERNAL_AUTH_PRIVATE_KEY;
   let gatewayPort: number;
   const subgraphPorts = {} as Record<SubgraphName, number>;
   try {
@@ -244,7 +259,7 @@ async function main(): Promise<void> {
 
   const subgraphUrl = (name: SubgraphName) => `http://localhost:${subgraphPorts[name]}/graphql`;
   // The supergraph routes to the default ports; tell the gateway about the ones that moved.
-  const gatewayEnv: NodeJS.ProcessEnv = { ...env };
+  const gatewayEnv: NodeJS.ProcessEnv = { ...env, INTERNAL_AUTH_PRIVATE_KEY: identityKeys.privateKey };
   for (const name of SUBGRAPH_NAMES) {
     if (subgraphPorts[name] !== DEFAULT_SUBGRAPH_PORTS[name]) gatewayEnv[`SUBGRAPH_${name.toUpperCase()}_URL`] = subgraphUrl(name);
   }
@@ -281,7 +296,7 @@ async function main(): Promise<void> {
       `Gateway:    http://localhost:${gatewayPort}/graphql`,
       ...SUBGRAPH_NAMES.map((name) => `${`${name[0].toUpperCase()}${name.slice(1)}:`.padEnd(11)} ${subgraphUrl(name)}`),
       `Store:      ${store}`,
-      `Internal:   ${internalAuth.generated ? 'a random INTERNAL_AUTH_SECRET for this run (set it to call a subgraph yourself)' : 'INTERNAL_AUTH_SECRET from the environment'}`,
+      `Internal:   ${identityKeys.generated ? 'a fresh Ed25519 identity key pair for this run (set INTERNAL_AUTH_PRIVATE_KEY to keep one)' : 'INTERNAL_AUTH_PRIVATE_KEY from the environment'}`,
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),

@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { composeSupergraph, readSubgraphSources } from '../../scripts/compose';
 import { ROOT, type ServiceGroup } from '../../scripts/start';
 import { SUBGRAPH_NAMES, type SubgraphName } from '../../subgraphs/shared/ports';
-import { BENCH_INTERNAL_SECRET } from './auth';
+import { BENCH_IDENTITY_ENV } from './auth';
 
 /** The secret the benchmark's subgraphs verify identities with; every gateway target must sign with it. */
-export { BENCH_INTERNAL_SECRET };
 
 /**
  * The environment of every benchmarked process: only what it needs, so a
@@ -32,7 +31,7 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts the three subgraphs on free ports (embedded stores, verifying
- * identities signed with BENCH_INTERNAL_SECRET) and writes a supergraph
+ * identities signed with the run's BENCH_IDENTITY_ENV key) and writes a supergraph
  * routed to them into `dir`; returns its path. `env` is added to each
  * subgraph's environment (REDIS_URL: stores and events in that Redis).
  */
@@ -50,7 +49,7 @@ export async function startSubgraphs(
       group.spawn({
         name,
         entry: `dist/subgraphs/${name}/main.js`,
-        env: benchEnv({ ...env, PORT: String(port), HOST: '127.0.0.1', INTERNAL_AUTH_SECRET: BENCH_INTERNAL_SECRET }),
+        env: benchEnv({ ...env, PORT: String(port), HOST: '127.0.0.1', ...BENCH_IDENTITY_ENV.subgraph }),
         readyUrl: `http://127.0.0.1:${port}/health`,
       }),
     );

@@ -1,7 +1,7 @@
 import { ApolloGateway } from '@apollo/gateway';
 import type { IncomingMessage } from 'node:http';
 import type { GraphQLSchema } from 'graphql';
-import { IdentitySigner } from '../../lib/auth/internal-identity';
+import { IdentitySigner, identityPrivateKey } from '../../lib/auth/internal-identity';
 import { toApolloLogger } from '../../lib/apollo-logger';
 import { sendJson, sendText } from '../../lib/http/errors';
 import { readinessRoute } from '../../lib/http/graphql-handler';
@@ -58,7 +58,7 @@ export async function startGateway(
       ? createApiKeys({ keys: config.auth.apiKeys, redisUrl: config.auth.apiKeysInRedis ? config.redisUrl : undefined, tiers: new Set(Object.keys(config.rateLimit.tiers)), logger })
       : undefined;
   const authenticator = createAuthenticator(createTokenVerifier(config.auth.jwt, logger), apiKeys);
-  const signer = new IdentitySigner(config.auth.internalSecret);
+  const signer = new IdentitySigner(identityPrivateKey(config.auth.identityPrivateKey));
   const charging = config.cost.enabled && config.cost.mode === 'enforce' && config.rateLimit.enabled;
   const limiter = charging ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
 

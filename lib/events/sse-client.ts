@@ -47,13 +47,15 @@ class StreamRefused extends Error {
  * Server-Sent Events, hands each event to `onEvent`, and reconnects with
  * exponential backoff whenever the stream drops, ends, is refused or goes
  * silent. `headers()` is called for every connection (the gateway's signed
- * identity expires). Events published while disconnected are lost to it.
+ * identity expires, and the subgraph ends the stream then; a stream that
+ * ends cleanly is followed again at once). Events published while
+ * disconnected are lost to it.
  * Returns close(), which stops the stream and resolves once it is stopped.
  */
 export function subscribeToSubgraphEvents(
   url: string,
   channels: readonly string[],
-  headers: () => Record<string, string>,
+  headers: () => Record<string, string> | Promise<Record<string, string>>,
   onEvent: SubgraphEventHandler,
   logger: Logger,
   options: SubgraphEventsOptions = {},
@@ -90,7 +92,7 @@ export function subscribeToSubgraphEvents(
     };
     try {
       armIdle();
-      const res = await fetch(target, { headers: { accept: SSE_CONTENT_TYPE, ...headers() }, signal: controller.signal });
+      const res = await fetch(target, { headers: { accept: SSE_CONTENT_TYPE, ...(await headers()) }, signal: controller.signal });
       if (res.status !== 200 || !res.body) throw new StreamRefused(res.status, await res.text().catch(() => ''));
       state.opened = true;
       options.onOpen?.();
@@ -113,7 +115,9 @@ export function subscribeToSubgraphEvents(
       const state = { opened: false };
       try {
         await follow(controller, state);
-        if (!stopped) logger.warn('subgraph event stream ended; reconnecting', { url });
+        // The subgraph ends a stream when the identity that opened it expires: follow on at once with a fresh one.
+        if (!stopped) logger.debug('subgraph event stream ended; reconnecting', { url });
+        continue;
       } catch (error) {
         if (stopped) break;
         const reason = controller.signal.aborted ? (controller.signal.reason as Error)?.message : (error as Error).message;

@@ -10,8 +10,11 @@ export interface EventStreamOptions {
   bus: EventBus;
   /** The channels served; asking for another is 400 BAD_REQUEST. A request without `channels` gets all of them. */
   channels: readonly string[];
-  /** Runs before anything else; throws an HttpError (401) to refuse the request. */
-  authorize(req: IncomingMessage): void;
+  /**
+   * Runs before anything else; throws an HttpError (401) to refuse the
+   * request, or answers when the credential expires (unix ms): the stream ends then.
+   */
+  authorize(req: IncomingMessage): Promise<number | undefined>;
   /** How often an idle stream gets a `: ping` comment. Default: 15 000 ms. */
   keepAliveMs?: number;
   /** A client that falls this far behind (bytes its socket has not taken) is disconnected; it reconnects. Default: 1 MiB. */
@@ -48,22 +51,23 @@ export function createEventStreamEndpoint(options: EventStreamOptions): EventStr
 
   const route: RouteHandler = async (req, res) => {
     if (req.method !== 'GET') throw new HttpError(405, TransportErrorCode.MethodNotAllowed, `Method ${req.method} is not allowed; use GET`, { allow: 'GET' });
-    options.authorize(req);
+    const expiresAt = await options.authorize(req);
     const channels = requestedChannels(req, options.channels);
     const unknown = channels.filter((channel) => !served.has(channel));
     if (unknown.length > 0) {
       throw new HttpError(400, TransportErrorCode.BadRequest, `Unknown event channel(s): ${unknown.join(', ')}; this endpoint serves ${options.channels.join(', ')}`);
     }
     if (closed) throw new HttpError(503, TransportErrorCode.ServiceUnavailable, 'Shutting down');
-    await serveStream(res, channels);
+    await serveStream(res, channels, expiresAt);
   };
 
-  async function serveStream(res: ServerResponse, channels: string[]): Promise<void> {
+  async function serveStream(res: ServerResponse, channels: string[], expiresAt: number | undefined): Promise<void> {
     // Events that arrive before the headers are written wait here, in order.
     let pending: string[] | null = [];
     let ended = false;
     const unsubscribes: Unsubscribe[] = [];
     let keepAlive: NodeJS.Timeout | undefined;
+    let expiry: NodeJS.Timeout | undefined;
 
     const write = (chunk: string) => {
       if (ended) return;
@@ -80,6 +84,7 @@ export function createEventStreamEndpoint(options: EventStreamOptions): EventStr
       end: () => {
         ended = true;
         clearInterval(keepAlive);
+        clearTimeout(expiry);
         open.delete(stream);
         // Also releases a subscription made after an earlier end() (one that was in flight then).
         for (const unsubscribe of unsubscribes.splice(0)) {
@@ -121,6 +126,10 @@ export function createEventStreamEndpoint(options: EventStreamOptions): EventStr
     for (const chunk of early) write(chunk);
     keepAlive = setInterval(() => write(SSE_PING), keepAliveMs);
     keepAlive.unref();
+    if (expiresAt !== undefined) {
+      expiry = setTimeout(stream.end, Math.max(0, expiresAt - Date.now()));
+      expiry.unref();
+    }
     logger.debug('event stream opened', { channels });
   }
 

@@ -1,4 +1,5 @@
-import { DEV_INTERNAL_SECRET, validateInternalSecret } from '../../lib/auth/internal-identity';
+import type { KeyObject } from 'node:crypto';
+import { DEV_IDENTITY_PUBLIC_KEY, identityPublicKey } from '../../lib/auth/internal-identity';
 import { isDevelopmentEnv } from '../../lib/env';
 import { LOG_LEVELS, type LogLevel } from '../../lib/logger';
 import { DEFAULT_SUBGRAPH_PORTS, type SubgraphName } from './ports';
@@ -16,11 +17,11 @@ export interface SubgraphConfig {
   /** `NODE_ENV`; only `development` and `test` allow introspection and the development secret: any other value, or none, is production. */
   nodeEnv: string;
   /**
-   * `INTERNAL_AUTH_SECRET`: the secret the gateway signs caller identities
-   * with (at least 32 characters). Unset: DEV_INTERNAL_SECRET in development;
-   * required in production, where the development secret is refused.
+   * `INTERNAL_AUTH_PUBLIC_KEY`: the gateway's Ed25519 public key (SPKI PEM)
+   * that caller identities are verified with. Unset: the development key in
+   * development or test; required otherwise, where the development key is refused.
    */
-  internalAuthSecret: string;
+  identityPublicKey: KeyObject;
 }
 
 /** A bad environment variable: the message names it and the value it had. */
@@ -43,31 +44,35 @@ export function readSubgraphConfig(name: SubgraphName, env: NodeJS.ProcessEnv): 
     redisUrl: readRedisUrl(env.REDIS_URL),
     logLevel: readLogLevel(env.LOG_LEVEL),
     nodeEnv,
-    internalAuthSecret: readInternalAuthSecret(env.INTERNAL_AUTH_SECRET, nodeEnv),
+    identityPublicKey: readIdentityPublicKey(env.INTERNAL_AUTH_PUBLIC_KEY, nodeEnv),
   };
 }
 
 /**
- * The secret shared with the gateway, checked the way the subgraph service
- * checks `SubgraphOptions.internalAuthSecret`. Messages never quote a secret.
+ * The key that verifies the gateway's identities, checked the way the subgraph
+ * service checks `SubgraphOptions.identityPublicKey`. Messages never quote a key.
  */
-export function checkInternalAuthSecret(secret: string, nodeEnv: string): string {
-  const problem = validateInternalSecret(secret);
-  if (problem) throw new ConfigError(`Invalid configuration: INTERNAL_AUTH_SECRET ${problem}`);
-  if (!isDevelopmentEnv(nodeEnv) && secret === DEV_INTERNAL_SECRET) {
-    throw new ConfigError('Invalid configuration: INTERNAL_AUTH_SECRET must not be the development secret unless NODE_ENV is development or test');
+export function checkIdentityPublicKey(value: string | KeyObject, nodeEnv: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = typeof value === 'string' ? identityPublicKey(value) : identityPublicKey(value.export({ type: 'spki', format: 'pem' }).toString());
+  } catch (error) {
+    throw new ConfigError(`Invalid configuration: INTERNAL_AUTH_PUBLIC_KEY ${(error as Error).message}`);
   }
-  return secret;
+  if (!isDevelopmentEnv(nodeEnv) && key.equals(identityPublicKey(DEV_IDENTITY_PUBLIC_KEY))) {
+    throw new ConfigError('Invalid configuration: INTERNAL_AUTH_PUBLIC_KEY must not be the development key unless NODE_ENV is development or test');
+  }
+  return key;
 }
 
-function readInternalAuthSecret(value: string | undefined, nodeEnv: string): string {
+export function readIdentityPublicKey(value: string | KeyObject | undefined, nodeEnv: string): KeyObject {
   if (value === undefined || value === '') {
     if (!isDevelopmentEnv(nodeEnv)) {
-      throw new ConfigError('Invalid configuration: INTERNAL_AUTH_SECRET must be set unless NODE_ENV is development or test (the secret the gateway signs caller identities with, at least 32 characters)');
+      throw new ConfigError('Invalid configuration: INTERNAL_AUTH_PUBLIC_KEY must be set unless NODE_ENV is development or test (the public half of the gateway\'s INTERNAL_AUTH_PRIVATE_KEY, an Ed25519 SPKI PEM)');
     }
-    return DEV_INTERNAL_SECRET;
+    return identityPublicKey(DEV_IDENTITY_PUBLIC_KEY);
   }
-  return checkInternalAuthSecret(value, nodeEnv);
+  return checkIdentityPublicKey(value, nodeEnv);
 }
 
 function readPort(value: string | undefined, fallback: number): number {

@@ -6,7 +6,7 @@ import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disa
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
 import { GraphQLError } from 'graphql';
-import { DEV_INTERNAL_SECRET } from '../../lib/auth/internal-identity';
+import type { KeyObject } from 'node:crypto';
 import { isDevelopmentEnv } from '../../lib/env';
 import { InProcessEventBus, RedisEventBus, type EventBus } from '../../lib/events/bus';
 import { channelsPublishedBy } from '../../lib/events/catalogue';
@@ -15,7 +15,7 @@ import { createGraphQLHttpHandler, healthRoute, readinessRoute } from '../../lib
 import { startHttpServer, type RunningHttpServer } from '../../lib/http/server';
 import { createLogger, type LogLevel, type Logger } from '../../lib/logger';
 import { toApolloLogger } from '../../lib/apollo-logger';
-import { checkInternalAuthSecret } from './config';
+import { readIdentityPublicKey } from './config';
 import { EventPublisher } from './events';
 import { gatewayIdentityOf, type Identity } from './gateway-auth';
 import { SubgraphMetrics, useRequestMetrics } from './metrics';
@@ -40,11 +40,11 @@ export interface SubgraphOptions {
   /** Only `development` and `test` turn introspection on and allow the development secret. Default: production. */
   nodeEnv?: string;
   /**
-   * The secret the gateway signs caller identities with (`INTERNAL_AUTH_SECRET`,
-   * at least 32 characters); `/graphql` answers only requests signed with it.
-   * Default: DEV_INTERNAL_SECRET, which is refused unless `nodeEnv` is `development` or `test`.
+   * The gateway's Ed25519 public key (`INTERNAL_AUTH_PUBLIC_KEY`, SPKI PEM or
+   * a KeyObject); `/graphql` and `/events` answer only identities it verifies.
+   * Default: the development key, which is refused unless `nodeEnv` is `development` or `test`.
    */
-  internalAuthSecret?: string;
+  identityPublicKey?: string | KeyObject;
   /** Largest accepted request body. Default: 1 MiB. */
   maxBodyBytes?: number;
   /** How long close() lets in-flight requests finish. Default: 10 000 ms. */
@@ -118,7 +118,7 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
   const nodeEnv = options.nodeEnv ?? 'production';
   const introspection = isDevelopmentEnv(nodeEnv);
   // Checked before anything starts: a bad secret is a configuration error, not a half-started service.
-  const internalAuthSecret = checkInternalAuthSecret(options.internalAuthSecret ?? DEV_INTERNAL_SECRET, nodeEnv);
+  const identityPublicKey = readIdentityPublicKey(options.identityPublicKey, nodeEnv);
 
   const redis = options.redisUrl ? await connectRedis(options.redisUrl, logger) : undefined;
   const store = redis ? definition.createRedisStore(redis) : definition.createMemoryStore();
@@ -166,12 +166,13 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
     await server.start();
 
     let accepting = true;
-    const identityOf = gatewayIdentityOf(internalAuthSecret, { logger, onRefused: (reason) => metrics.recordRefusedIdentity(reason) });
+    const identityOf = gatewayIdentityOf(identityPublicKey, name, { logger, onRefused: (reason) => metrics.recordRefusedIdentity(reason) });
     eventStreams = createEventStreamEndpoint({
       bus: eventBus,
       channels: channelsPublishedBy(name),
       // The same check as /graphql: events are for the gateway only.
-      authorize: (req) => void identityOf(req),
+      // An event stream lives as long as the identity that opened it; the gateway reconnects with a fresh one.
+      authorize: async (req) => (await identityOf(req)).expiresAt,
       keepAliveMs: options.eventsKeepAliveMs,
       logger,
     });
@@ -179,7 +180,7 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
       server,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       // Only /graphql builds a context: /health, /ready and /metrics stay open to probes and scrapers.
-      context: async (req) => definition.createContext(store, identityOf(req), events),
+      context: async (req) => definition.createContext(store, await identityOf(req), events),
       routes: { '/health': healthRoute, '/ready': readinessRoute(() => accepting), '/metrics': metrics.route(), '/events': eventStreams.route },
       logger,
     });

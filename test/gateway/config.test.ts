@@ -1,13 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEV_INTERNAL_SECRET } from '../../lib/auth/internal-identity';
+import { DEV_IDENTITY_PRIVATE_KEY } from '../../lib/auth/internal-identity';
+import { DEPLOYED_IDENTITY } from '../support/identity-keys';
 import { DEV_JWT_SECRET } from '../../gateway/src/auth/dev-secret';
 import { ConfigError, loadConfig } from '../../gateway/src/config/load';
 
 const SUPERGRAPH = ['--supergraph', 'supergraph.graphql'];
-/** Production needs the secret it shares with the subgraphs. */
-const PRODUCTION = { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: 'a-production-internal-secret-of-48-characters!!' };
+/** Production needs the key it signs identities for the subgraphs with. */
+const PRODUCTION = { NODE_ENV: 'production', INTERNAL_AUTH_PRIVATE_KEY: DEPLOYED_IDENTITY.privatePem };
 /** Development defaults apply only when NODE_ENV says so. */
 const DEVELOPMENT = { NODE_ENV: 'development' };
 
@@ -29,8 +30,8 @@ describe('gateway configuration', () => {
   it.each([['unset', {}], ['staging', { NODE_ENV: 'staging' }], ['prod', { NODE_ENV: 'prod' }]])(
     'treats NODE_ENV %s as production: no development secret, no introspection',
     (_name, env) => {
-      expect(() => loadConfig({ argv: SUPERGRAPH, env })).toThrow(/auth\.internalSecret is required unless nodeEnv is development or test/);
-      const config = loadConfig({ argv: SUPERGRAPH, env: { ...env, INTERNAL_AUTH_SECRET: PRODUCTION.INTERNAL_AUTH_SECRET } });
+      expect(() => loadConfig({ argv: SUPERGRAPH, env })).toThrow(/auth\.identityPrivateKey is required unless nodeEnv is development or test/);
+      const config = loadConfig({ argv: SUPERGRAPH, env: { ...env, INTERNAL_AUTH_PRIVATE_KEY: PRODUCTION.INTERNAL_AUTH_PRIVATE_KEY } });
       expect(config.security).toEqual({ introspection: false, ide: false });
       expect(config.auth.jwt.secret).toBeUndefined();
     },
@@ -96,10 +97,13 @@ describe('authentication configuration', () => {
     );
   });
 
-  it('requires the internal secret shared with the subgraphs in production', () => {
-    expect(() => loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production' } })).toThrow(/auth\.internalSecret is required/);
-    expect(() => loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: DEV_INTERNAL_SECRET } })).toThrow(
-      /auth\.internalSecret .*development secret is refused/,
+  it('requires an Ed25519 identity key in production, refusing the development key, naming the key and its source', () => {
+    expect(() => loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production' } })).toThrow(/auth\.identityPrivateKey is required/);
+    expect(() => loadConfig({ argv: SUPERGRAPH, env: { NODE_ENV: 'production', INTERNAL_AUTH_PRIVATE_KEY: DEV_IDENTITY_PRIVATE_KEY } })).toThrow(
+      /auth\.identityPrivateKey \(from environment variable INTERNAL_AUTH_PRIVATE_KEY\): the public development key is only accepted when nodeEnv is development or test/,
+    );
+    expect(() => loadConfig({ argv: SUPERGRAPH, env: { ...DEVELOPMENT, INTERNAL_AUTH_PRIVATE_KEY: DEPLOYED_IDENTITY.publicPem } })).toThrow(
+      /auth\.identityPrivateKey \(from environment variable INTERNAL_AUTH_PRIVATE_KEY\): is not a PEM private key/,
     );
   });
 

@@ -2,12 +2,13 @@ import { composeLibrarySupergraph, startLibrarySubgraph, type LibrarySubgraph } 
 import { startTestGateway, writeSupergraphFile } from '../support/gateway';
 import { errorCodes, postGraphQL } from '../support/http';
 import type { RunningGateway } from '../../gateway/src/gateway';
+import { DEPLOYED_IDENTITY } from '../support/identity-keys';
 
 const INTROSPECTION = '{ __schema { queryType { name } } }';
 const MISSPELT = '{ books { titel } }';
 
 describe.each([
-  ['production', { NODE_ENV: 'production', INTERNAL_AUTH_SECRET: 'a-production-internal-secret-of-48-characters!!' }, { introspection: false, ide: false }],
+  ['production', { NODE_ENV: 'production', INTERNAL_AUTH_PRIVATE_KEY: DEPLOYED_IDENTITY.privatePem }, { introspection: false, ide: false }],
   ['development', { NODE_ENV: 'development' }, { introspection: true, ide: true }],
 ])('security defaults when NODE_ENV=%s', (_env, env, expected) => {
   let library: LibrarySubgraph;

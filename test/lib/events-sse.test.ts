@@ -86,8 +86,9 @@ async function startEventServer(options: { keepAliveMs?: number } = {}) {
     return createEventStreamEndpoint({
       bus,
       channels: [PRICE, CREATED],
-      authorize: (req) => {
+      authorize: async (req) => {
         if (req.headers[SECRET_HEADER] !== 'open-sesame') throw new HttpError(401, TransportErrorCode.Unauthenticated, 'no');
+        return undefined;
       },
       keepAliveMs: options.keepAliveMs,
       logger: quiet,

@@ -1,193 +1,143 @@
-import { createHmac } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
+import { decodeJwt, decodeProtectedHeader } from 'jose';
 import {
   CLOCK_SKEW_MS,
-  DEV_INTERNAL_SECRET,
+  DEV_IDENTITY_PRIVATE_KEY,
+  DEV_IDENTITY_PUBLIC_KEY,
+  IDENTITY_ISSUER,
   IdentitySigner,
+  IdentityVerifier,
   InternalIdentityError,
   MAX_IDENTITY_HEADER_LENGTH,
+  identityPrivateKey,
+  identityPublicKey,
   signIdentity,
-  validateInternalSecret,
-  verifyIdentity,
   type Identity,
 } from '../../lib/auth/internal-identity';
 
-const SECRET = 'a-test-secret-that-is-long-enough-for-hmac';
+const { privateKey, publicKey } = generateKeyPairSync('ed25519');
 const NOW = Date.UTC(2026, 0, 1);
 const alice: Identity = { subject: 'alice', scopes: ['payments:read', 'products:write'] };
+const verifier = (audience = 'payments', now = NOW) => new IdentityVerifier(publicKey, audience, { now: () => now });
+const sign = (identity: Identity = alice, options: { audience?: string; nowMs?: number; ttlMs?: number; key?: typeof privateKey } = {}) =>
+  signIdentity(identity, options.key ?? privateKey, { audience: options.audience ?? 'payments', nowMs: options.nowMs ?? NOW, ttlMs: options.ttlMs });
 
-/** The reason verifyIdentity fails with (and that it fails with an InternalIdentityError). */
-function failure(header: string | undefined, secret = SECRET, nowMs = NOW): string {
+/** The reason verification fails with (and that it fails with an InternalIdentityError). */
+async function failure(header: string | undefined, check = verifier()): Promise<string> {
   try {
-    verifyIdentity(header, secret, nowMs);
+    await check.verify(header);
   } catch (error) {
     expect(error).toBeInstanceOf(InternalIdentityError);
     return (error as InternalIdentityError).reason;
   }
-  throw new Error('verifyIdentity accepted the header');
+  throw new Error('the header was accepted');
 }
 
-const b64 = (value: string) => Buffer.from(value, 'utf8').toString('base64url');
-
-describe('signIdentity and verifyIdentity', () => {
-  it('round-trips a subject and its scopes', () => {
-    const header = signIdentity(alice, SECRET, { nowMs: NOW });
-    expect(verifyIdentity(header, SECRET, NOW)).toEqual({ subject: 'alice', scopes: ['payments:read', 'products:write'] });
+describe('identities the gateway signs for its subgraphs', () => {
+  it('round-trips a subject and its scopes', async () => {
+    expect(await verifier().verify(await sign())).toEqual({ subject: 'alice', scopes: alice.scopes, expiresAt: NOW + 60_000 + CLOCK_SKEW_MS });
   });
 
-  it('round-trips an anonymous caller (subject null, no scopes)', () => {
-    const header = signIdentity({ subject: null, scopes: [] }, SECRET, { nowMs: NOW });
-    expect(verifyIdentity(header, SECRET, NOW)).toEqual({ subject: null, scopes: [] });
+  it('round-trips an anonymous caller (no sub, no scopes)', async () => {
+    expect(await verifier().verify(await sign({ subject: null, scopes: [] }))).toMatchObject({ subject: null, scopes: [] });
   });
 
-  it('writes <base64url payload>.<base64url HMAC> with sub, scp and exp (unix ms, default ttl 60 s)', () => {
-    const [payloadPart, signaturePart] = signIdentity(alice, SECRET, { nowMs: NOW }).split('.');
-    expect(JSON.parse(Buffer.from(payloadPart, 'base64url').toString('utf8'))).toEqual({ sub: 'alice', scp: alice.scopes, exp: NOW + 60_000 });
-    expect(Buffer.from(signaturePart, 'base64url')).toHaveLength(32);
+  it('is an EdDSA JWT with the gateway as issuer, the subgraph as audience and a 60 s expiry by default', async () => {
+    const header = await sign();
+    expect(decodeProtectedHeader(header)).toEqual({ alg: 'EdDSA', typ: 'gateway-identity+jwt' });
+    expect(decodeJwt(header)).toEqual({ sub: 'alice', scp: alice.scopes, iss: IDENTITY_ISSUER, aud: 'payments', iat: NOW / 1000, exp: NOW / 1000 + 60 });
   });
 
-  it('rejects a payload changed after signing (more scopes) as bad-signature', () => {
-    const [, signaturePart] = signIdentity(alice, SECRET, { nowMs: NOW }).split('.');
-    const forged = b64(JSON.stringify({ sub: 'alice', scp: ['payments:read:all'], exp: NOW + 60_000 }));
-    expect(failure(`${forged}.${signaturePart}`)).toBe('bad-signature');
+  it('is refused by every other subgraph: a header captured at one is useless at the next', async () => {
+    expect(await failure(await sign(alice, { audience: 'products' }))).toBe('wrong-audience');
   });
 
-  it('rejects a header signed with another secret as bad-signature', () => {
-    expect(failure(signIdentity(alice, DEV_INTERNAL_SECRET, { nowMs: NOW }))).toBe('bad-signature');
+  it('cannot be minted without the private key: another key, or changed claims, fail the signature', async () => {
+    expect(await failure(await sign(alice, { key: generateKeyPairSync('ed25519').privateKey }))).toBe('bad-signature');
+    const [head, , signature] = (await sign()).split('.');
+    const claims = Buffer.from(JSON.stringify({ sub: 'alice', scp: ['payments:read:all'], iss: IDENTITY_ISSUER, aud: 'payments', exp: NOW / 1000 + 60 })).toString('base64url');
+    expect(await failure(`${head}.${claims}.${signature}`)).toBe('bad-signature');
   });
 
-  it('rejects a changed signature as bad-signature', () => {
-    const header = signIdentity(alice, SECRET, { nowMs: NOW });
-    const flipped = header.slice(0, -2) + (header.at(-2) === 'A' ? 'B' : 'A') + header.at(-1);
-    expect(failure(flipped)).toBe('bad-signature');
+  it('refuses an HS256 token even if it carries the right claims (only EdDSA is accepted)', async () => {
+    const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+    const forged = `${b64({ alg: 'HS256', typ: 'gateway-identity+jwt' })}.${b64({ sub: 'alice', scp: [], iss: IDENTITY_ISSUER, aud: 'payments', exp: NOW / 1000 + 60 })}.c2ln`;
+    expect(await failure(forged)).toBe('malformed');
   });
 
-  it(`accepts an identity up to ${CLOCK_SKEW_MS} ms past exp (clock skew) and rejects it after as expired`, () => {
-    const header = signIdentity(alice, SECRET, { nowMs: NOW, ttlMs: 1_000 });
-    expect(verifyIdentity(header, SECRET, NOW + 1_000 + CLOCK_SKEW_MS).subject).toBe('alice');
-    expect(failure(header, SECRET, NOW + 1_000 + CLOCK_SKEW_MS + 1)).toBe('expired');
+  it(`accepts an identity up to ${CLOCK_SKEW_MS} ms past exp (clock skew) and refuses it after as expired`, async () => {
+    const header = await sign(alice, { ttlMs: 1_000 });
+    expect((await verifier('payments', NOW + 1_000 + CLOCK_SKEW_MS - 1_000).verify(header)).subject).toBe('alice');
+    expect(await failure(header, verifier('payments', NOW + 1_000 + CLOCK_SKEW_MS + 1_000))).toBe('expired');
   });
 
-  it('reports a missing header as missing', () => {
-    expect(failure(undefined)).toBe('missing');
-    expect(failure('')).toBe('missing');
-  });
-
-  it.each([
-    ['no dot', 'abcdef'],
-    ['an empty payload', '.abcdef'],
-    ['an empty signature', 'abcdef.'],
-    ['three parts', 'a.b.c'],
-    ['characters outside base64url', 'ab+c/d==.ef$g'],
-    ['a signature of the wrong length', `${b64('{}')}.${b64('short')}`],
-  ])('rejects %s as malformed', (_case, header) => {
-    expect(failure(header)).toBe('malformed');
-  });
-
-  it(`rejects a header longer than ${MAX_IDENTITY_HEADER_LENGTH} characters as malformed without verifying it`, () => {
-    const huge = signIdentity({ subject: 'x'.repeat(MAX_IDENTITY_HEADER_LENGTH), scopes: [] }, SECRET, { nowMs: NOW });
-    expect(failure(huge)).toBe('malformed');
+  it('remembers a verified header only until it expires', async () => {
+    let now = NOW;
+    const check = new IdentityVerifier(publicKey, 'payments', { now: () => now });
+    const header = await sign(alice, { ttlMs: 1_000 });
+    await check.verify(header);
+    now = NOW + 1_000 + CLOCK_SKEW_MS + 1_000;
+    expect(await failure(header, check)).toBe('expired');
   });
 
   it.each([
-    ['not JSON', 'not json at all'],
-    ['JSON of the wrong shape', JSON.stringify({ sub: 42, scp: 'all', exp: 'soon' })],
-    ['JSON null', 'null'],
-  ])('rejects a correctly signed payload that is %s as malformed', (_case, json) => {
-    const payloadPart = b64(json);
-    const signature = createHmac('sha256', SECRET).update(payloadPart).digest('base64url');
-    expect(failure(`${payloadPart}.${signature}`)).toBe('malformed');
+    ['missing', 'missing', undefined],
+    ['empty', 'missing', ''],
+    ['not a JWT', 'malformed', 'Bearer eyJhbGciOi'],
+    ['longer than 8 KiB', 'malformed', 'a'.repeat(MAX_IDENTITY_HEADER_LENGTH + 1)],
+  ])('reports a header that is %s as %s', async (_case, reason, header) => {
+    expect(await failure(header)).toBe(reason);
   });
 });
 
 describe('IdentitySigner', () => {
-  const clock = () => {
+  it('signs once per caller and subgraph, and again once half the ttl has passed', async () => {
     let now = NOW;
-    return { now: () => now, advance: (ms: number) => (now += ms) };
-  };
-
-  it('answers the same header for the same caller until half the ttl has passed, then re-signs', () => {
-    const time = clock();
-    const signer = new IdentitySigner(SECRET, { ttlMs: 10_000, now: time.now });
-    const first = signer.headerFor(alice);
-    time.advance(4_999);
-    expect(signer.headerFor({ subject: 'alice', scopes: [...alice.scopes] })).toBe(first);
-    time.advance(1);
-    const second = signer.headerFor(alice);
-    expect(second).not.toBe(first);
-    expect(verifyIdentity(second, SECRET, time.now() + 9_999).subject).toBe('alice');
+    const signer = new IdentitySigner(privateKey, { ttlMs: 60_000, now: () => now });
+    const first = await signer.headerFor(alice, 'payments');
+    expect(await signer.headerFor({ subject: 'alice', scopes: ['products:write', 'payments:read'] }, 'payments')).toBe(first);
+    expect(await signer.headerFor(alice, 'products')).not.toBe(first);
+    now += 29_999;
+    expect(await signer.headerFor(alice, 'payments')).toBe(first);
+    now += 1;
+    expect(await signer.headerFor(alice, 'payments')).not.toBe(first);
   });
 
-  it('treats scopes in another order as the same caller', () => {
-    const signer = new IdentitySigner(SECRET, { now: () => NOW });
-    expect(signer.headerFor({ subject: 'alice', scopes: ['b', 'a'] })).toBe(signer.headerFor({ subject: 'alice', scopes: ['a', 'b'] }));
-    expect(signer.size).toBe(1);
-  });
-
-  it('keeps subjects, scope sets and the anonymous caller apart', () => {
-    const signer = new IdentitySigner(SECRET, { now: () => NOW });
-    const headers = [
-      signer.headerFor({ subject: 'alice', scopes: ['a'] }),
-      signer.headerFor({ subject: 'alice', scopes: ['a', 'b'] }),
-      signer.headerFor({ subject: 'bob', scopes: ['a'] }),
-      signer.headerFor({ subject: null, scopes: [] }),
-      signer.headerFor({ subject: '', scopes: [] }),
+  it('never lets two different callers share a cached header, whatever their subjects and scopes contain', async () => {
+    const signer = new IdentitySigner(privateKey);
+    const look = async (identity: Identity) => decodeJwt(await signer.headerFor(identity, 'payments'));
+    const pairs: Identity[][] = [
+      [{ subject: null, scopes: [] }, { subject: 'null', scopes: [] }],
+      [{ subject: '', scopes: [] }, { subject: null, scopes: [] }],
+      [{ subject: 'a","b', scopes: [] }, { subject: 'a', scopes: ['b'] }],
+      [{ subject: 'a', scopes: ['b,c'] }, { subject: 'a', scopes: ['b', 'c'] }],
     ];
-    expect(new Set(headers).size).toBe(5);
-    expect(headers.map((h) => verifyIdentity(h, SECRET, NOW))).toEqual([
-      { subject: 'alice', scopes: ['a'] },
-      { subject: 'alice', scopes: ['a', 'b'] },
-      { subject: 'bob', scopes: ['a'] },
-      { subject: null, scopes: [] },
-      { subject: '', scopes: [] },
-    ]);
+    for (const [one, other] of pairs) {
+      expect((await look(one)).sub).toBe(one.subject ?? undefined);
+      expect((await look(other)).sub).toBe(other.subject ?? undefined);
+      expect((await look(other)).scp).toEqual(other.scopes);
+    }
   });
 
-  it('signs headers that verify with the same secret and expire after the ttl', () => {
-    const signer = new IdentitySigner(SECRET, { ttlMs: 2_000, now: () => NOW });
-    const header = signer.headerFor(alice);
-    expect(verifyIdentity(header, SECRET, NOW + 2_000)).toEqual(alice);
-    expect(failure(header, SECRET, NOW + 2_000 + CLOCK_SKEW_MS + 1)).toBe('expired');
-  });
-
-  it('holds at most maxEntries callers, evicting the least recently signed', () => {
-    const time = clock();
-    const signer = new IdentitySigner(SECRET, { now: time.now, maxEntries: 3 });
-    const headerOf = (subject: string) => {
-      time.advance(1);
-      return signer.headerFor({ subject, scopes: [] });
-    };
-    const u1 = headerOf('u1');
-    headerOf('u2');
-    headerOf('u3');
-    const u4 = headerOf('u4');
-    expect(signer.size).toBe(3);
-    // u1 was evicted: it is signed again (a later exp), and evicts u2 in turn; u4 is still cached.
-    expect(headerOf('u1')).not.toBe(u1);
-    expect(headerOf('u4')).toBe(u4);
-    expect(signer.size).toBe(3);
-  });
-
-  it('holds 10 000 callers by default', () => {
-    const signer = new IdentitySigner(SECRET, { now: () => NOW });
-    for (let i = 0; i < 10_050; i++) signer.headerFor({ subject: `u${i}`, scopes: [] });
-    expect(signer.size).toBe(10_000);
+  it('keeps at most maxEntries headers', async () => {
+    const signer = new IdentitySigner(privateKey, { maxEntries: 2 });
+    for (const subject of ['a', 'b', 'c']) await signer.headerFor({ subject, scopes: [] }, 'payments');
+    expect(signer.size).toBe(2);
   });
 });
 
-describe('validateInternalSecret', () => {
-  it('accepts a secret of 32 characters or more, including the development secret', () => {
-    expect(validateInternalSecret('x'.repeat(32))).toBeUndefined();
-    expect(validateInternalSecret(DEV_INTERNAL_SECRET)).toBeUndefined();
-    expect(DEV_INTERNAL_SECRET.length).toBeGreaterThanOrEqual(32);
+describe('identity keys from configuration', () => {
+  it('reads PEM with real newlines or \\n escapes, and checks the kind of key', () => {
+    expect(identityPrivateKey(DEV_IDENTITY_PRIVATE_KEY.replace(/\n/g, '\\n')).asymmetricKeyType).toBe('ed25519');
+    expect(identityPublicKey(DEV_IDENTITY_PUBLIC_KEY).asymmetricKeyType).toBe('ed25519');
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    expect(() => identityPrivateKey(rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString())).toThrow('must be an Ed25519 key (got rsa)');
+    expect(() => identityPublicKey(DEV_IDENTITY_PRIVATE_KEY)).toThrow('must be the public key, not the private one');
+    expect(() => identityPrivateKey('secret')).toThrow(/is not a PEM private key/);
   });
 
-  it('explains a secret shorter than 32 characters without quoting it', () => {
-    const problem = validateInternalSecret('hunter2');
-    expect(problem).toBe('must be at least 32 characters (got 7)');
-    expect(problem).not.toContain('hunter2');
-  });
-
-  it('refuses surrounding whitespace (a stray newline from a secrets file)', () => {
-    expect(validateInternalSecret(`${'x'.repeat(40)}\n`)).toMatch(/whitespace/);
+  it('pairs the development keys with each other', async () => {
+    const header = await signIdentity(alice, identityPrivateKey(DEV_IDENTITY_PRIVATE_KEY), { audience: 'products' });
+    expect((await new IdentityVerifier(identityPublicKey(DEV_IDENTITY_PUBLIC_KEY), 'products').verify(header)).subject).toBe('alice');
   });
 });

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
@@ -79,7 +80,7 @@ async function captureFromRedis(redisUrl: string, name: SubgraphName): Promise<E
 async function captureFromStream(subgraph: { url: string; name: SubgraphName }): Promise<EventCapture> {
   const events: DomainEvent[] = [];
   let opened = false;
-  const close = subscribeToSubgraphEvents(eventsUrlOf(subgraph.url), channelsPublishedBy(subgraph.name), () => identityHeaders(), (channel, event) => {
+  const close = subscribeToSubgraphEvents(eventsUrlOf(subgraph.url), channelsPublishedBy(subgraph.name), () => identityHeaders(subgraph.name), (channel, event) => {
     expect(channel).toBe(channelOf(event));
     events.push(event);
   }, quiet, { onOpen: () => (opened = true) });
@@ -355,23 +356,26 @@ describe('/events', () => {
     const missing = await fetch(eventsUrl(subgraph));
     expect(missing.status).toBe(401);
     expect(((await missing.json()) as any).errors[0].extensions.code).toBe('UNAUTHENTICATED');
-    const expired = await fetch(eventsUrl(subgraph), { headers: identityHeaders({ nowMs: Date.now() - 10 * 60_000 }) });
+    const expired = await fetch(eventsUrl(subgraph), { headers: await identityHeaders('inventory', { nowMs: Date.now() - 10 * 60_000 }) });
     expect(expired.status).toBe(401);
-    const forged = await fetch(eventsUrl(subgraph), { headers: identityHeaders({ secret: 'another-secret-that-is-at-least-32-characters-long' }) });
+    const forged = await fetch(eventsUrl(subgraph), { headers: await identityHeaders('inventory', { key: generateKeyPairSync('ed25519').privateKey }) });
     expect(forged.status).toBe(401);
+    // Signed for another subgraph: useless here.
+    const elsewhere = await fetch(eventsUrl(subgraph), { headers: await identityHeaders('inventory', { audience: 'payments' }) });
+    expect(elsewhere.status).toBe(401);
     expect(await (await fetch(subgraph.url.replace(/\/graphql$/, '/metrics'))).text()).toMatch(/gateway_identity_refused_total\{subgraph="inventory",reason="missing"\} 1/);
   });
 
   it("answers 400 for a channel the subgraph does not publish, naming it", async () => {
     const subgraph = await harness.start('inventory', 'memory');
-    const res = await fetch(`${eventsUrl(subgraph)}?channels=${EVENT_CHANNELS.PriceChanged}`, { headers: identityHeaders() });
+    const res = await fetch(`${eventsUrl(subgraph)}?channels=${EVENT_CHANNELS.PriceChanged}`, { headers: await identityHeaders(subgraph.name) });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).errors[0]).toMatchObject({ message: expect.stringContaining(EVENT_CHANNELS.PriceChanged), extensions: { code: 'BAD_REQUEST' } });
   });
 
   it('streams every channel of the subgraph when none are named', async () => {
     const subgraph = await harness.start('products', 'memory');
-    const res = await fetch(eventsUrl(subgraph), { headers: identityHeaders() });
+    const res = await fetch(eventsUrl(subgraph), { headers: await identityHeaders(subgraph.name) });
     expect(res.status).toBe(200);
     await data(subgraph, CREATE, { input: lamp });
     await data(subgraph, UPDATE_PRICE, { id: 'p-0001', price: { amount: 2, currency: 'USD' } });
@@ -382,10 +386,18 @@ describe('/events', () => {
     await reader.cancel();
   });
 
+  it('ends a stream when the identity that opened it expires, so the gateway must come back with a fresh one', async () => {
+    const subgraph = await harness.start('inventory', 'memory');
+    // Signed 64 s ago for 60 s: past exp, but inside the 5 s clock skew for about one more second.
+    const res = await fetch(eventsUrl(subgraph), { headers: await identityHeaders('inventory', { nowMs: Date.now() - 64_000, ttlMs: 60_000 }) });
+    expect(res.status).toBe(200);
+    await expect(res.text()).resolves.toBe(': subscribed\n\n');
+  });
+
   it('ends open streams cleanly at shutdown instead of waiting out the grace period', async () => {
     // A grace period far beyond jest's test timeout: were the open stream waited out, this test could not finish.
     const subgraph = await harness.start('payments', 'memory', { shutdownGraceMs: 10 * 60_000 });
-    const res = await fetch(eventsUrl(subgraph), { headers: identityHeaders() });
+    const res = await fetch(eventsUrl(subgraph), { headers: await identityHeaders(subgraph.name) });
     const body = res.text();
     await subgraph.close();
     await expect(body).resolves.toBe(': subscribed\n\n');

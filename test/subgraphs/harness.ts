@@ -1,5 +1,6 @@
 import Redis from 'ioredis';
-import { DEV_INTERNAL_SECRET, INTERNAL_IDENTITY_HEADER, signIdentity, type Identity } from '../../lib/auth/internal-identity';
+import type { KeyObject } from 'node:crypto';
+import { DEV_IDENTITY_PRIVATE_KEY, INTERNAL_IDENTITY_HEADER, identityPrivateKey, signIdentity, type Identity } from '../../lib/auth/internal-identity';
 import { startSubgraph, type SubgraphStores } from '../../subgraphs';
 import type { SubgraphName } from '../../subgraphs/shared/ports';
 import type { RunningSubgraph, SubgraphOptions } from '../../subgraphs/shared/service';
@@ -83,32 +84,36 @@ export const ANONYMOUS: Identity = { subject: null, scopes: [] };
 export interface CallOptions {
   /** The identity the "gateway" signs; null sends no identity header. Default: TEST_ADMIN. */
   as?: Identity | null;
-  /** Default: DEV_INTERNAL_SECRET, the secret in-process subgraphs use unless given another. */
-  secret?: string;
+  /** The signing key. Default: the development key, whose public half in-process subgraphs use unless given another. */
+  key?: KeyObject;
+  /** `aud`. Default: the subgraph the request goes to. */
+  audience?: string;
   /** When it was signed and for how long (expired identities). */
   nowMs?: number;
   ttlMs?: number;
 }
 
-/** The headers the gateway would send for `options`: the signed identity, or none. */
-export function identityHeaders({ as = TEST_ADMIN, secret = DEV_INTERNAL_SECRET, nowMs, ttlMs }: CallOptions = {}): Record<string, string> {
-  return as === null ? {} : { [INTERNAL_IDENTITY_HEADER]: signIdentity(as, secret, { nowMs, ttlMs }) };
+const DEV_KEY = identityPrivateKey(DEV_IDENTITY_PRIVATE_KEY);
+
+/** The headers the gateway would send to `subgraph` for `options`: the signed identity, or none. */
+export async function identityHeaders(subgraph: string, { as = TEST_ADMIN, key = DEV_KEY, audience = subgraph, nowMs, ttlMs }: CallOptions = {}): Promise<Record<string, string>> {
+  return as === null ? {} : { [INTERNAL_IDENTITY_HEADER]: await signIdentity(as, key, { audience, nowMs, ttlMs }) };
 }
 
 /** POSTs an operation to a subgraph as the gateway would: signed as TEST_ADMIN unless `options` say otherwise. */
-export function gql<TData = any>(subgraph: { url: string }, query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<GraphQLAnswer<TData>> {
-  return postGraphQL<TData>(subgraph.url, query, variables, identityHeaders(options));
+export async function gql<TData = any>(subgraph: { url: string; name: string }, query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<GraphQLAnswer<TData>> {
+  return postGraphQL<TData>(subgraph.url, query, variables, await identityHeaders(subgraph.name, options));
 }
 
 /** The data of an answer that must have no errors (the errors are shown if it has). */
-export async function data<TData = any>(subgraph: { url: string }, query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<TData> {
+export async function data<TData = any>(subgraph: { url: string; name: string }, query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<TData> {
   const answer = await gql<TData>(subgraph, query, variables, options);
   if (answer.body.errors?.length) throw new Error(`unexpected errors: ${JSON.stringify(answer.body.errors, null, 2)}`);
   return answer.body.data as TData;
 }
 
 /** The one error code of an answer that must fail with exactly one error. */
-export async function errorCode(subgraph: { url: string }, query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<string> {
+export async function errorCode(subgraph: { url: string; name: string }, query: string, variables?: Record<string, unknown>, options?: CallOptions): Promise<string> {
   const answer = await gql(subgraph, query, variables, options);
   expect(answer.body.errors).toHaveLength(1);
   return answer.body.errors![0].extensions?.code;

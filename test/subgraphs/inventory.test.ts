@@ -20,7 +20,7 @@ const SPREAD = 'p-0002';
 describe.each(STORE_KINDS)('inventory subgraph on the %s store', (kind) => {
   const harness = useSubgraphHarness();
   const start = (options = {}) => harness.start('inventory', kind, options);
-  const stockOf = async (subgraph: { url: string }, id: string) => (await data(subgraph, STOCK_OF, { id }))._entities[0].stock;
+  const stockOf = async (subgraph: { url: string; name: string }, id: string) => (await data(subgraph, STOCK_OF, { id }))._entities[0].stock;
 
   it('lists the three warehouses with names and locations', async () => {
     const inventory = await start();

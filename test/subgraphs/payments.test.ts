@@ -28,8 +28,8 @@ const order = {
 describe.each(STORE_KINDS)('payments subgraph on the %s store', (kind) => {
   const harness = useSubgraphHarness();
   const start = (options = {}) => harness.start('payments', kind, options);
-  const authorize = async (subgraph: { url: string }, input = order, key = 'key-1') => (await data(subgraph, AUTHORIZE, { input, key })).authorizePayment;
-  const totalCount = async (subgraph: { url: string }, customerId?: string) => (await data(subgraph, PAGE, { customerId, first: 1 })).payments.totalCount;
+  const authorize = async (subgraph: { url: string; name: string }, input = order, key = 'key-1') => (await data(subgraph, AUTHORIZE, { input, key })).authorizePayment;
+  const totalCount = async (subgraph: { url: string; name: string }, customerId?: string) => (await data(subgraph, PAGE, { customerId, first: 1 })).payments.totalCount;
 
   it('answers a seeded payment by id with its amounts, items and ISO timestamp', async () => {
     const payments = await start();

@@ -1,12 +1,16 @@
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
-import { DEV_INTERNAL_SECRET, INTERNAL_IDENTITY_HEADER, signIdentity } from '../../lib/auth/internal-identity';
+import { generateKeyPairSync } from 'node:crypto';
+import { DEV_IDENTITY_PUBLIC_KEY, INTERNAL_IDENTITY_HEADER, identityPrivateKey, DEV_IDENTITY_PRIVATE_KEY, signIdentity } from '../../lib/auth/internal-identity';
 import { startProductsSubgraph, startSubgraph } from '../../subgraphs';
 import { SEED_PAYMENT_COUNT } from '../../subgraphs/payments/seed';
 import { SUBGRAPH_NAMES } from '../../subgraphs/shared/ports';
 import { getGraphQL, postRaw } from '../support/http';
 import { freePort } from '../support/ports';
 import { TEST_ADMIN, data, gql, identityHeaders, useSubgraphHarness } from './harness';
+
+const DEV_KEY = identityPrivateKey(DEV_IDENTITY_PRIVATE_KEY);
+const OTHER_KEY = generateKeyPairSync('ed25519').privateKey;
 
 const QUERY_OF = { products: '{ product(id: "p-0001") { id } }', inventory: '{ warehouses { id } }', payments: '{ payment(id: "pay-0001") { id } }' };
 
@@ -43,7 +47,7 @@ describe('every subgraph service', () => {
 
   it('serves queries over GET with a CSRF-safe header', async () => {
     const subgraph = await harness.start('inventory', 'memory');
-    const answer = await getGraphQL(subgraph.url, { query: '{ warehouses { id } }' }, { 'apollo-require-preflight': 'true', ...identityHeaders() });
+    const answer = await getGraphQL(subgraph.url, { query: '{ warehouses { id } }' }, { 'apollo-require-preflight': 'true', ...(await identityHeaders('inventory')) });
     expect(answer.status).toBe(200);
     expect(answer.body.data?.warehouses).toHaveLength(3);
   });
@@ -61,13 +65,13 @@ describe('every subgraph service', () => {
   });
 
   it('refuses introspection and field suggestions in production but still answers _service for composition', async () => {
-    const secret = 'a-production-secret-of-at-least-32-characters';
-    const subgraph = await harness.start('products', 'memory', { nodeEnv: 'production', internalAuthSecret: secret });
-    const introspection = await gql(subgraph, '{ __schema { queryType { name } } }', undefined, { secret });
+    const { privateKey: key, publicKey } = generateKeyPairSync('ed25519');
+    const subgraph = await harness.start('products', 'memory', { nodeEnv: 'production', identityPublicKey: publicKey });
+    const introspection = await gql(subgraph, '{ __schema { queryType { name } } }', undefined, { key });
     expect(introspection.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
-    const typo = await gql(subgraph, '{ prodcts { totalCount } }', undefined, { secret });
+    const typo = await gql(subgraph, '{ prodcts { totalCount } }', undefined, { key });
     expect(typo.body.errors?.[0].message).not.toMatch(/Did you mean/);
-    expect((await data(subgraph, '{ _service { sdl } }', undefined, { secret }))._service.sdl).toContain('type Product');
+    expect((await data(subgraph, '{ _service { sdl } }', undefined, { key }))._service.sdl).toContain('type Product');
   });
 
   it('answers with SDL that composes with the other two subgraphs into a supergraph', async () => {
@@ -112,8 +116,8 @@ describe('every subgraph service', () => {
 describe('a subgraph trusts only the gateway', () => {
   const harness = useSubgraphHarness();
   const AUTHORIZE = `mutation { authorizePayment(input: { orderId: "o-1", customerId: "c-001", amount: { amount: 100, currency: "USD" }, items: [{ productId: "p-0001", quantity: 1 }] }, idempotencyKey: "direct") { id } }`;
-  const paymentCount = async (payments: { url: string }) => (await data(payments, '{ payments(first: 1) { totalCount } }')).payments.totalCount;
-  const metricsOf = async (subgraph: { url: string }) => (await fetch(subgraph.url.replace(/\/graphql$/, '/metrics'))).text();
+  const paymentCount = async (payments: { url: string; name: string }) => (await data(payments, '{ payments(first: 1) { totalCount } }')).payments.totalCount;
+  const metricsOf = async (subgraph: { url: string; name: string }) => (await fetch(subgraph.url.replace(/\/graphql$/, '/metrics'))).text();
 
   function expectRefused(answer: { status: number; body: { data?: unknown; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> } }) {
     expect(answer.status).toBe(401);
@@ -145,21 +149,26 @@ describe('a subgraph trusts only the gateway', () => {
     expectRefused(await getGraphQL(subgraph.url, { query: '{ warehouses { id } }' }, { 'apollo-require-preflight': 'true' }));
   });
 
-  it('refuses an identity signed with another secret (401) and runs nothing', async () => {
+  it('refuses an identity signed with another key (401) and runs nothing', async () => {
     const payments = await harness.start('payments', 'memory');
-    expectRefused(await gql(payments, AUTHORIZE, undefined, { secret: 'someone-else-s-secret-of-at-least-32-chars' }));
+    expectRefused(await gql(payments, AUTHORIZE, undefined, { key: OTHER_KEY }));
     expect(await paymentCount(payments)).toBe(SEED_PAYMENT_COUNT);
   });
 
   it('refuses an identity whose payload was changed after signing (401)', async () => {
     const payments = await harness.start('payments', 'memory');
-    const [, signature] = signIdentity({ subject: 'c-001', scopes: [] }, DEV_INTERNAL_SECRET).split('.');
-    const forged = Buffer.from(JSON.stringify({ sub: 'c-001', scp: ['payments:read:all'], exp: Date.now() + 60_000 })).toString('base64url');
+    const [header, claims, signature] = (await signIdentity({ subject: 'c-001', scopes: [] }, DEV_KEY, { audience: 'payments' })).split('.');
+    const forged = Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(claims, 'base64url').toString()), scp: ['payments:read:all'] })).toString('base64url');
     const answer = await postRaw(payments.url, JSON.stringify({ query: '{ payment(id: "pay-0001") { id } }' }), {
       'content-type': 'application/json',
-      [INTERNAL_IDENTITY_HEADER]: `${forged}.${signature}`,
+      [INTERNAL_IDENTITY_HEADER]: `${header}.${forged}.${signature}`,
     });
     expectRefused(answer);
+  });
+
+  it('refuses an identity signed for another subgraph (401): a header captured at one subgraph is useless at the next', async () => {
+    const payments = await harness.start('payments', 'memory');
+    expectRefused(await gql(payments, '{ payment(id: "pay-0001") { id } }', undefined, { audience: 'products' }));
   });
 
   it('refuses an expired identity (401)', async () => {
@@ -178,8 +187,8 @@ describe('a subgraph trusts only the gateway', () => {
   it('keeps /health, /ready and /metrics open, and counts refusals on /metrics by reason', async () => {
     const products = await harness.start('products', 'memory');
     await gql(products, '{ product(id: "p-0001") { id } }', undefined, { as: null });
-    await gql(products, '{ product(id: "p-0001") { id } }', undefined, { secret: 'someone-else-s-secret-of-at-least-32-chars' });
-    await gql(products, '{ product(id: "p-0001") { id } }', undefined, { secret: 'someone-else-s-secret-of-at-least-32-chars' });
+    await gql(products, '{ product(id: "p-0001") { id } }', undefined, { key: OTHER_KEY });
+    await gql(products, '{ product(id: "p-0001") { id } }', undefined, { key: OTHER_KEY });
     const base = products.url.replace(/\/graphql$/, '');
     expect((await fetch(`${base}/health`)).status).toBe(200);
     expect((await fetch(`${base}/ready`)).status).toBe(200);
@@ -190,23 +199,26 @@ describe('a subgraph trusts only the gateway', () => {
     expect(text).toContain('gateway_identity_refused_total{subgraph="products",reason="bad-signature"} 2');
   });
 
-  it('verifies with its own internalAuthSecret when given one, refusing the development secret', async () => {
-    const secret = 'a-deployment-secret-of-at-least-32-characters';
-    const products = await harness.start('products', 'memory', { internalAuthSecret: secret });
-    expect(await data(products, '{ product(id: "p-0001") { id } }', undefined, { secret })).toEqual({ product: { id: 'p-0001' } });
-    expectRefused(await gql(products, '{ product(id: "p-0001") { id } }', undefined, { secret: DEV_INTERNAL_SECRET, as: TEST_ADMIN }));
+  it('verifies with its own public key when given one, refusing the development key', async () => {
+    const { privateKey: key, publicKey } = generateKeyPairSync('ed25519');
+    const products = await harness.start('products', 'memory', { identityPublicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString() });
+    expect(await data(products, '{ product(id: "p-0001") { id } }', undefined, { key })).toEqual({ product: { id: 'p-0001' } });
+    expectRefused(await gql(products, '{ product(id: "p-0001") { id } }', undefined, { key: DEV_KEY, as: TEST_ADMIN }));
   });
 
-  it('fails to start in production on the development secret, naming INTERNAL_AUTH_SECRET', async () => {
+  it('fails to start in production without a key, or on the development key, naming INTERNAL_AUTH_PUBLIC_KEY', async () => {
     await expect(startProductsSubgraph({ nodeEnv: 'production', logLevel: 'silent' })).rejects.toThrow(
-      'Invalid configuration: INTERNAL_AUTH_SECRET must not be the development secret unless NODE_ENV is development or test',
+      'Invalid configuration: INTERNAL_AUTH_PUBLIC_KEY must be set unless NODE_ENV is development or test',
+    );
+    await expect(startProductsSubgraph({ nodeEnv: 'production', identityPublicKey: DEV_IDENTITY_PUBLIC_KEY, logLevel: 'silent' })).rejects.toThrow(
+      'Invalid configuration: INTERNAL_AUTH_PUBLIC_KEY must not be the development key unless NODE_ENV is development or test',
     );
   });
 
-  it('fails to start with a secret shorter than 32 characters, naming INTERNAL_AUTH_SECRET', async () => {
-    await expect(startProductsSubgraph({ internalAuthSecret: 'short', logLevel: 'silent' })).rejects.toThrow(
-      'Invalid configuration: INTERNAL_AUTH_SECRET must be at least 32 characters (got 5)',
-    );
+  it('fails to start on a key that is not an Ed25519 public key, naming INTERNAL_AUTH_PUBLIC_KEY', async () => {
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    await expect(startProductsSubgraph({ identityPublicKey: rsa, nodeEnv: 'test', logLevel: 'silent' })).rejects.toThrow('Invalid configuration: INTERNAL_AUTH_PUBLIC_KEY must be an Ed25519 key (got rsa)');
+    await expect(startProductsSubgraph({ identityPublicKey: 'not a key', nodeEnv: 'test', logLevel: 'silent' })).rejects.toThrow('Invalid configuration: INTERNAL_AUTH_PUBLIC_KEY is not a PEM public key');
   });
 });
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { DEV_INTERNAL_SECRET } from '../../../lib/auth/internal-identity';
+import { DEV_IDENTITY_PRIVATE_KEY, identityPrivateKey } from '../../../lib/auth/internal-identity';
 import { isDevelopmentEnv } from '../../../lib/env';
 import { DEV_JWT_SECRET } from '../auth/dev-secret';
 import { GatewayConfigSchema, type GatewayConfig } from './schema';
@@ -61,7 +61,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'JWT_SCOPES_CLAIM', path: 'auth.jwt.scopesClaim', kind: 'string' },
   { env: 'JWT_JWKS_COOLDOWN_MS', path: 'auth.jwt.jwksCooldownMs', kind: 'int' },
   { env: 'GATEWAY_AUTHORIZATION_MODE', path: 'auth.authorizationMode', kind: 'string' },
-  { env: 'INTERNAL_AUTH_SECRET', path: 'auth.internalSecret', kind: 'string' },
+  { env: 'INTERNAL_AUTH_PRIVATE_KEY', path: 'auth.identityPrivateKey', kind: 'string' },
   { env: 'GATEWAY_SHUTDOWN_GRACE_MS', path: 'shutdownGraceMs', kind: 'int' },
   { env: 'GATEWAY_HTTP_HEADERS_TIMEOUT_MS', path: 'http.headersTimeoutMs', kind: 'int' },
   { env: 'GATEWAY_HTTP_REQUEST_TIMEOUT_MS', path: 'http.requestTimeoutMs', kind: 'int' },
@@ -126,7 +126,7 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
   const config = parsed.data;
   const production = !isDevelopmentEnv(config.nodeEnv);
   const source = (key: string) => (sources.has(key) ? ` (from ${sources.get(key)})` : '');
-  const { jwt, internalSecret } = config.auth;
+  const { jwt, identityPrivateKey: identityKey } = config.auth;
   if (production && jwt.secret === DEV_JWT_SECRET) {
     throw new ConfigError(`Invalid configuration: auth.jwt.secret${source('auth.jwt.secret')}: the public development secret is only accepted when nodeEnv is development or test`);
   }
@@ -166,18 +166,28 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
       throw new ConfigError(`Invalid configuration: rateLimit.rules.${i}.tier${source('rateLimit.rules')}: no tier named "${rule.tier}" in rateLimit.tiers`);
     }
   }
-  if (production && internalSecret === undefined) {
-    throw new ConfigError('Invalid configuration: auth.internalSecret is required unless nodeEnv is development or test (set INTERNAL_AUTH_SECRET, the same value as the subgraphs)');
+  if (production && identityKey === undefined) {
+    throw new ConfigError(
+      'Invalid configuration: auth.identityPrivateKey is required unless nodeEnv is development or test (set INTERNAL_AUTH_PRIVATE_KEY to an Ed25519 PKCS#8 PEM; the subgraphs get its public half as INTERNAL_AUTH_PUBLIC_KEY)',
+    );
   }
-  if (production && internalSecret === DEV_INTERNAL_SECRET) {
-    throw new ConfigError(`Invalid configuration: auth.internalSecret${source('auth.internalSecret')}: the public development secret is refused when nodeEnv is production`);
+  if (identityKey !== undefined) {
+    let key;
+    try {
+      key = identityPrivateKey(identityKey);
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration: auth.identityPrivateKey${source('auth.identityPrivateKey')}: ${(error as Error).message}`);
+    }
+    if (production && key.equals(identityPrivateKey(DEV_IDENTITY_PRIVATE_KEY))) {
+      throw new ConfigError(`Invalid configuration: auth.identityPrivateKey${source('auth.identityPrivateKey')}: the public development key is only accepted when nodeEnv is development or test`);
+    }
   }
   return {
     ...config,
     auth: {
       ...config.auth,
       jwt: { ...jwt, secret: jwt.secret ?? (production ? undefined : DEV_JWT_SECRET) },
-      internalSecret: internalSecret ?? DEV_INTERNAL_SECRET,
+      identityPrivateKey: identityKey ?? DEV_IDENTITY_PRIVATE_KEY,
     },
     logLevel: config.logLevel as GatewayConfig['logLevel'],
     security: {

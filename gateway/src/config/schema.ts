@@ -151,8 +151,11 @@ export const GatewayConfigSchema = z
         apiKeysInRedis: z.boolean().default(false),
         /** `filter`: unauthorized fields come back null with an error each. `reject`: the whole operation is refused (401/403). */
         authorizationMode: z.enum(['filter', 'reject']).default('filter'),
-        /** Signs the caller's identity for subgraphs (shared with them). Default outside production: the public development secret. */
-        internalSecret: z.string().min(32, 'must be at least 32 characters').optional(),
+        /**
+         * Ed25519 private key (PKCS#8 PEM) that signs the caller's identity for the subgraphs, which hold only
+         * its public half. Default in development and test: the public development key.
+         */
+        identityPrivateKey: z.string().min(1).optional(),
       })
       .strict()
       .prefault({}),
@@ -205,5 +208,5 @@ export type GatewayConfig = Omit<Parsed, 'security' | 'logLevel' | 'auth'> & {
   logLevel: (typeof LOG_LEVELS)[number];
   security: { introspection: boolean; ide: boolean };
   /** Secrets resolved: the development defaults outside production, never in it. */
-  auth: Parsed['auth'] & { internalSecret: string };
+  auth: Parsed['auth'] & { identityPrivateKey: string };
 };

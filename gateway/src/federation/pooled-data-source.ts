@@ -66,7 +66,7 @@ export class PooledDataSource implements GraphQLDataSource {
         headers: {
           'content-type': 'application/json',
           accept: 'application/json',
-          [INTERNAL_IDENTITY_HEADER]: this.signer.headerFor(identityOf(caller)),
+          [INTERNAL_IDENTITY_HEADER]: await this.signer.headerFor(identityOf(caller), this.name),
         },
         body,
       });

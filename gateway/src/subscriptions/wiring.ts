@@ -101,7 +101,7 @@ function embeddedEvents(planner: SubscriptionPlanner, eventFields: ReturnType<ty
       subscribeToSubgraphEvents(
         eventsUrlOf(url),
         channels,
-        () => ({ [INTERNAL_IDENTITY_HEADER]: options.signer.headerFor(anonymous) }),
+        async () => ({ [INTERNAL_IDENTITY_HEADER]: await options.signer.headerFor(anonymous, subgraph) }),
         (channel, _event, json) => void bus.publishSerialized(channel, json).catch(() => {}),
         options.logger,
       ),
