@@ -14,12 +14,14 @@ import { createTokenVerifier, tokenSetupWarnings } from './auth/token-verifier';
 import { isDevelopmentEnv } from '../../lib/env';
 import type { GatewayConfig } from './config/schema';
 import { PooledDataSource } from './federation/pooled-data-source';
+import { buildFederatedSchema } from './federation/schema';
 import { SupergraphError, readSupergraph, resolveSubgraphUrls } from './federation/supergraph';
+import { QueryPlanExecutor } from './execution';
 import { gatewayMetrics } from './observability/metrics';
 import { Pipeline } from './pipeline';
 import { Admission } from './pipeline/admission';
 import { DocumentStage } from './pipeline/document';
-import { Execution } from './pipeline/execute';
+import { ApolloExecution, NativeExecution, type Execution } from './pipeline/execute';
 import { createRateLimiter } from './ratelimit';
 import { startEventDelivery } from './subscriptions/wiring';
 import { attachGraphQLWebSocket, createSseHandler, wantsEventStream } from './transport';
@@ -41,8 +43,9 @@ const GRAPHQL_PATH = '/graphql';
  * see every part of a request: the transports (transport/http, graphql-ws,
  * sse) prove the caller (auth/authenticate) and hand the operation to the one
  * pipeline (pipeline/index.ts), whose stages are built here: documents,
- * authorization, cost and admission, execution (planning through
- * @apollo/gateway onto our pooled subgraph connections) and event delivery.
+ * authorization, cost and admission, execution (execution/: plans from
+ * @apollo/query-planner run on our pooled subgraph connections) and event
+ * delivery.
  */
 export async function startGateway(
   config: GatewayConfig,
@@ -50,7 +53,7 @@ export async function startGateway(
 ): Promise<RunningGateway> {
   const supergraph = readSupergraph(config.supergraph.path);
   const subgraphUrls = resolveSubgraphUrls(supergraph, config.subgraphs);
-  const dataSources: PooledDataSource[] = [];
+  const federated = buildFederatedSchema(supergraph.executableSdl, config.supergraph.path);
   const production = !isDevelopmentEnv(config.nodeEnv);
   if (production) for (const warning of tokenSetupWarnings(config.auth.jwt)) logger.warn(`authentication: ${warning}`);
   const apiKeys =
@@ -62,41 +65,39 @@ export async function startGateway(
   const charging = config.cost.enabled && config.cost.mode === 'enforce' && config.rateLimit.enabled;
   const limiter = charging ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
 
-  const gateway = new ApolloGateway({
-    supergraphSdl: supergraph.executableSdl,
-    logger: toApolloLogger(logger),
-    buildService: ({ name }) => {
-      const dataSource = new PooledDataSource({
-        name,
-        url: subgraphUrls.get(name)!,
-        timeoutMs: config.subgraphRequests.timeoutMs,
-        connections: config.subgraphRequests.maxConnectionsPerSubgraph,
-        signer,
-      });
-      dataSources.push(dataSource);
-      return dataSource;
-    },
-  });
-  let schema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => void (schema = apiSchema));
-  let executor;
-  try {
-    ({ executor } = await gateway.load({ apollo: { graphVariant: 'current' } }));
-  } catch (error) {
-    await Promise.all(dataSources.map((d) => d.close()));
-    await limiter?.close();
-    await apiKeys?.close();
-    throw new SupergraphError(`Cannot load supergraph ${config.supergraph.path}: ${(error as Error).message}`);
+  const dataSources = new Map(
+    [...subgraphUrls].map(([name, url]) => [
+      name,
+      new PooledDataSource({ name, url, timeoutMs: config.subgraphRequests.timeoutMs, connections: config.subgraphRequests.maxConnectionsPerSubgraph, signer }),
+    ]),
+  );
+  const closeDataSources = () => Promise.all([...dataSources.values()].map((d) => d.close()));
+  // Queries, mutations and event enrichment all run on our executor, unless the reference engine is asked for.
+  const executor = new QueryPlanExecutor(federated, dataSources);
+  const schema = federated.schema;
+  let execution: Execution;
+  let stopApollo = async () => {};
+  if (config.execution.engine === 'native') {
+    execution = new NativeExecution(executor);
+  } else {
+    try {
+      const apollo = await loadApolloExecution(supergraph.executableSdl, dataSources, schema, logger);
+      execution = apollo.execution;
+      stopApollo = apollo.stop;
+    } catch (error) {
+      await closeDataSources();
+      await limiter?.close();
+      await apiKeys?.close();
+      throw new SupergraphError(`Cannot load supergraph ${config.supergraph.path}: ${(error as Error).message}`);
+    }
   }
-  if (!executor || !schema) throw new SupergraphError(`Cannot load supergraph ${config.supergraph.path}: no executable schema`);
 
   const { limits } = config;
   const events = config.subscriptions.enabled
     ? startEventDelivery({
         supergraphSdl: supergraph.sdl,
-        executableSupergraphSdl: supergraph.executableSdl,
-        apiSchema: schema,
-        dataSources: new Map(dataSources.map((d) => [d.name, d])),
+        executor,
+        dataSources,
         subgraphUrls,
         signer,
         redisUrl: config.redisUrl,
@@ -121,7 +122,7 @@ export async function startGateway(
           tiers: config.rateLimit,
         })
       : undefined,
-    execution: new Execution(executor, schema, logger),
+    execution,
     subscriptions: events?.engine,
     logger,
   });
@@ -190,12 +191,28 @@ export async function startGateway(
       await Promise.all([ws?.close(), sse?.close()]);
       await events?.close();
       await http.close(config.shutdownGraceMs);
-      await gateway.stop();
-      await Promise.all(dataSources.map((d) => d.close()));
+      await stopApollo();
+      await closeDataSources();
       await limiter?.close();
       await apiKeys?.close();
     },
   };
+}
+
+/** The reference engine: @apollo/gateway loaded on the same supergraph and data sources. */
+async function loadApolloExecution(
+  executableSdl: string,
+  dataSources: ReadonlyMap<string, PooledDataSource>,
+  schema: GraphQLSchema,
+  logger: Logger,
+): Promise<{ execution: Execution; stop(): Promise<void> }> {
+  const gateway = new ApolloGateway({
+    supergraphSdl: executableSdl,
+    logger: toApolloLogger(logger),
+    buildService: ({ name }) => dataSources.get(name)!,
+  });
+  const { executor } = await gateway.load({ apollo: { graphVariant: 'current' } });
+  return { execution: new ApolloExecution(executor, schema, logger), stop: () => gateway.stop() };
 }
 
 function prefixed(prefix: string, stats: Record<string, number>): Record<string, number> {

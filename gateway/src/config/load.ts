@@ -23,6 +23,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'SUPERGRAPH_PATH', path: 'supergraph.path', kind: 'string' },
   { env: 'GATEWAY_SUBGRAPH_TIMEOUT_MS', path: 'subgraphRequests.timeoutMs', kind: 'int' },
   { env: 'GATEWAY_SUBGRAPH_MAX_CONNECTIONS', path: 'subgraphRequests.maxConnectionsPerSubgraph', kind: 'int' },
+  { env: 'GATEWAY_EXECUTION_ENGINE', path: 'execution.engine', kind: 'string' },
   { env: 'GATEWAY_MAX_BODY_BYTES', path: 'limits.maxBodyBytes', kind: 'int' },
   { env: 'GATEWAY_MAX_COST', path: 'limits.maxCost', kind: 'int' },
   { env: 'GATEWAY_MAX_DEPTH', path: 'limits.maxDepth', kind: 'int' },

@@ -33,6 +33,16 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .default({ timeoutMs: 30_000, maxConnectionsPerSubgraph: 128 }),
+    execution: z
+      .object({
+        /**
+         * `native`: our query-plan executor (gateway/src/execution). `apollo`: @apollo/gateway's executeQueryPlan,
+         * kept as the reference the differential tests compare against.
+         */
+        engine: z.enum(['native', 'apollo']).default('native'),
+      })
+      .strict()
+      .prefault({}),
     limits: z
       .object({
         /** Largest accepted HTTP request body. */

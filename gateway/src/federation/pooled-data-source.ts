@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { Pool } from 'undici';
 import type { GraphQLDataSource, GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { INTERNAL_IDENTITY_HEADER, type IdentitySigner } from '../../../lib/auth/internal-identity';
@@ -13,6 +13,13 @@ export interface PooledDataSourceOptions {
   connections: number;
   /** Signs the caller's identity for the subgraph; the client's own Authorization header is never forwarded. */
   signer: IdentitySigner;
+}
+
+/** A subgraph's GraphQL response, as parsed. */
+export interface SubgraphResponse {
+  data?: Record<string, unknown> | null;
+  errors?: ReadonlyArray<GraphQLFormattedError>;
+  extensions?: Record<string, unknown>;
 }
 
 /** What the data source reads of the gateway's per-request context. */
@@ -48,15 +55,22 @@ export class PooledDataSource implements GraphQLDataSource {
     });
   }
 
+  /** @apollo/gateway's entry point (the `apollo` engine, health checks): the same request as `send`. */
   async process(options: GraphQLDataSourceProcessOptions): Promise<GatewayGraphQLResponse> {
     const { request } = options;
     // Only fetches for an incoming operation have a context; health checks go as the anonymous caller.
     const caller = (options as { context?: CallerContext }).context?.caller ?? ANONYMOUS;
-    const body = JSON.stringify({
-      query: request.query,
-      variables: request.variables,
-      operationName: request.operationName,
-    });
+    const body = JSON.stringify({ query: request.query, variables: request.variables, operationName: request.operationName });
+    return (await this.send(body, caller)) as GatewayGraphQLResponse;
+  }
+
+  /**
+   * Sends one GraphQL request body, already serialized (the native executor
+   * builds it from a pre-serialized query and the variables' JSON), as
+   * `caller`. Resolves to the subgraph's GraphQL response; rejects with a
+   * coded GraphQLError when there is none to read.
+   */
+  async send(body: string, caller: Caller): Promise<SubgraphResponse> {
     let statusCode: number;
     let text: string;
     try {
@@ -92,7 +106,7 @@ export class PooledDataSource implements GraphQLDataSource {
         ? this.error(SubgraphErrorCode.HttpError, `Subgraph "${this.name}" answered HTTP ${statusCode}`)
         : this.error(SubgraphErrorCode.MalformedResponse, `Subgraph "${this.name}" answered with JSON that is not a GraphQL response`);
     }
-    return parsed as GatewayGraphQLResponse;
+    return parsed as SubgraphResponse;
   }
 
   close(): Promise<void> {

@@ -1,40 +1,53 @@
 import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
-import type { DocumentNode, GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../../../lib/logger';
 import { toApolloLogger } from '../../../lib/apollo-logger';
-import type { Caller } from '../auth/caller';
+import type { PlannedOperation, QueryPlanExecutor } from '../execution';
 import { RequestErrorCode } from './refusal';
 
 /** One operation ready to run: validated, authorized (cut), admitted. */
-export interface ExecutableOperation {
-  readonly caller: Caller;
-  readonly query: string;
-  /** The document to plan: the client's, or the authorization cut of it. */
-  readonly document: DocumentNode;
+export interface ExecutableOperation extends PlannedOperation {
+  /** The client's operation (in the client's document, not the cut). */
   readonly operation: OperationDefinitionNode;
-  readonly operationName: string | undefined;
-  /** As the client sent them: subgraphs get their own values, not coerced ones. */
-  readonly variables: Record<string, unknown>;
+  readonly query: string;
   readonly extensions: Record<string, unknown> | undefined;
-  /** Identifies `document` for the query-plan cache: the text's hash, plus the authorization cut. */
+  /** Identifies `document` for @apollo/gateway's query-plan cache: the text's hash, plus the authorization cut. */
   readonly planKey: string;
 }
 
 export interface ExecutionResult {
   data?: Record<string, unknown> | null;
   errors?: GraphQLFormattedError[];
+  /** `valueCompletion`: values that broke the schema's promises, when nothing else failed (as Apollo Router reports them). */
+  extensions?: Record<string, unknown>;
+}
+
+/** Stage 6, plan and execute: either engine (config `execution.engine`) behind one method. */
+export interface Execution {
+  execute(operation: ExecutableOperation): Promise<ExecutionResult>;
+}
+
+/** The `native` engine: our executor (gateway/src/execution). */
+export class NativeExecution implements Execution {
+  constructor(private readonly executor: QueryPlanExecutor) {}
+
+  async execute(operation: ExecutableOperation): Promise<ExecutionResult> {
+    const outcome = await this.executor.execute(operation);
+    const result: ExecutionResult = { data: outcome.data };
+    if (outcome.errors) result.errors = outcome.errors.map(formatError);
+    if (outcome.extensions) result.extensions = outcome.extensions;
+    return result;
+  }
 }
 
 /**
- * Stages 5 and 6, plan and execute, through @apollo/gateway's public
- * executor (the GatewayInterface Apollo Server itself calls): it plans with
- * @apollo/query-planner, caches plans per `planKey` in an LRU bounded by
- * bytes, and runs them on our pooled data sources, which read the caller
- * from the context to sign its identity for each subgraph. Subgraph errors
- * keep their codes and the subgraph's name; anything without a code is an
- * INTERNAL_SERVER_ERROR, and no stack ever leaves this module.
+ * The `apollo` engine, the reference the differential tests hold the native
+ * one to: @apollo/gateway's public executor (the GatewayInterface Apollo
+ * Server itself calls), which plans with @apollo/query-planner, caches plans
+ * per `planKey` and runs them on our pooled data sources; they read the
+ * caller from the context to sign its identity for each subgraph.
  */
-export class Execution {
+export class ApolloExecution implements Execution {
   private readonly apolloLogger;
 
   constructor(
@@ -62,6 +75,8 @@ export class Execution {
     const response = await this.executor(requestContext);
     const result: ExecutionResult = { data: response.data as Record<string, unknown> | null | undefined };
     if (response.errors && response.errors.length > 0) result.errors = response.errors.map(formatError);
+    const completion = response.extensions?.valueCompletion as unknown[] | undefined;
+    if (completion && completion.length > 0) result.extensions = { valueCompletion: completion.map(formatError) };
     return result;
   }
 }

@@ -154,6 +154,7 @@ export class Pipeline implements StreamingEngine {
           operation: prepared.operation,
           operationName: prepared.operationName,
           variables: prepared.variables,
+          coercedVariables: prepared.coercedVariables,
           extensions: prepared.request.extensions ?? undefined,
           planKey: outcome ? `${prepared.valid.hash}:${outcome.key}` : prepared.valid.hash,
         });
@@ -175,7 +176,7 @@ export class Pipeline implements StreamingEngine {
     const settled = charge ? admission!.settle(charge, data) : undefined;
     const formatted: FormattedResult = { data };
     if (errors && errors.length > 0) formatted.errors = errors;
-    if (settled) formatted.extensions = settled.extensions;
+    if (result.extensions || settled) formatted.extensions = { ...result.extensions, ...settled?.extensions };
     return { kind: 'result', result: formatted, headers: settled?.headers ?? {} };
   }
 

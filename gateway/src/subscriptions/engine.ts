@@ -177,7 +177,7 @@ export class SubscriptionEngine {
     let json: string;
     try {
       this.stats.enrichments++;
-      const result = await this.options.enricher.enrich(group.plan, event, subscription.variables, subscription.caller);
+      const result = await this.options.enricher.enrich(group.plan, event, subscription);
       const shaped = subscription.outcome
         ? applyDenials(result as never, subscription.outcome, this.options.apiSchema, subscription.original, subscription.operationName)
         : result;

@@ -1,6 +1,3 @@
-import type { GraphQLDataSource } from '@apollo/gateway';
-import { executeQueryPlan } from '@apollo/gateway/dist/executeQueryPlan';
-import type { GatewayGraphQLResponse } from '@apollo/server-gateway-interface';
 import {
   Kind,
   execute,
@@ -12,9 +9,12 @@ import {
   type GraphQLResolveInfo,
   type GraphQLSchema,
   type SelectionSetNode,
+  type ExecutionResult,
 } from 'graphql';
 import type { Caller } from '../auth/caller';
-import type { SubscriptionPlan, SubscriptionPlanner } from './planner';
+import { answer, type ExecutionOutcome, type PlannedOperation, type QueryPlanExecutor, type SubgraphSender } from '../execution';
+import { deepMerge, type ResultObject } from '../execution/merge';
+import type { SubscriptionPlan } from './planner';
 
 /** A domain event as it travels the bus: its own fields plus the key of the entity it is about. */
 export interface DomainEvent {
@@ -23,13 +23,6 @@ export interface DomainEvent {
   occurredAt: string;
   entity?: { __typename: string; [key: string]: unknown };
   [field: string]: unknown;
-}
-
-/** What the primary fetch needs of one enrichment, passed through executeQueryPlan's request context. */
-interface Enrichment {
-  plan: SubscriptionPlan;
-  event: DomainEvent;
-  variables: Record<string, unknown>;
 }
 
 interface PrimaryContext {
@@ -55,12 +48,12 @@ function onlyKeyFields(selectionSet: SelectionSetNode | undefined, reference: Re
 /**
  * Resolves one event through a subscription's federated plan: the primary
  * fetch is executed here, on the event, against the declaring subgraph's
- * schema; the rest of the plan (entity fetches to other subgraphs) goes to
- * the real subgraphs as the subscriber's identity.
+ * schema; the rest of the plan (entity fetches to other subgraphs) runs on
+ * our executor as the subscriber's identity, and the operation's projection
+ * shapes the answer, as for any query.
  */
 export class EventEnricher {
   private readonly subgraphSchemas = new Map<string, GraphQLSchema>();
-  private readonly serviceMaps = new Map<string, Record<string, GraphQLDataSource>>();
 
   /** One resolver for every event: what differs per event travels in the execution context. */
   private readonly eventFieldResolver: GraphQLFieldResolver<Record<string, unknown>, PrimaryContext> = (source, _args, context, info) => {
@@ -73,42 +66,17 @@ export class EventEnricher {
   };
 
   constructor(
-    private readonly planner: SubscriptionPlanner,
-    private readonly dataSources: ReadonlyMap<string, GraphQLDataSource>,
+    private readonly executor: QueryPlanExecutor,
+    private readonly dataSources: ReadonlyMap<string, SubgraphSender>,
   ) {}
 
-  async enrich(plan: SubscriptionPlan, event: DomainEvent, variables: Record<string, unknown>, caller: Caller): Promise<GatewayGraphQLResponse> {
-    const requestContext = {
-      request: { variables, operationName: plan.operationContext.operation.name?.value },
-      // Data sources read the caller (identity) from here; the event source reads the event too.
-      context: { caller, enrichment: { plan, event, variables } satisfies Enrichment },
-      metrics: {},
-    };
-    return executeQueryPlan(
-      plan.plan,
-      this.serviceMap(plan.primaryService),
-      requestContext as never,
-      plan.operationContext,
-      this.planner.supergraphSchema,
-      this.planner.apiSchema,
-    ) as Promise<GatewayGraphQLResponse>;
-  }
-
-  /** The real data sources with the declaring subgraph's replaced by the event: built once per subgraph, not per event. */
-  private serviceMap(primaryService: string): Record<string, GraphQLDataSource> {
-    let map = this.serviceMaps.get(primaryService);
-    if (!map) {
-      map = Object.create(null) as Record<string, GraphQLDataSource>;
-      for (const [name, source] of this.dataSources) map[name] = source;
-      map[primaryService] = {
-        process: async (options) => {
-          const { caller, enrichment } = (options as unknown as { context: { caller: Caller; enrichment: Enrichment } }).context;
-          return this.primaryResult(enrichment.plan, enrichment.event, enrichment.variables, caller);
-        },
-      };
-      this.serviceMaps.set(primaryService, map);
-    }
-    return map;
+  async enrich(plan: SubscriptionPlan, event: DomainEvent, subscription: PlannedOperation): Promise<ExecutionOutcome> {
+    const run = this.executor.start(subscription);
+    const primary = await this.primaryResult(plan, event, subscription.variables, subscription.caller);
+    for (const error of primary.errors ?? []) run.errors.push({ ...error.toJSON(), extensions: { ...error.extensions, serviceName: plan.primaryService, code: error.extensions.code ?? 'DOWNSTREAM_SERVICE_ERROR' } });
+    if (primary.data) deepMerge(run.data, primary.data as ResultObject);
+    if (plan.rest) await run.run(plan.rest);
+    return answer(plan.prepared, run, subscription);
   }
 
   /**
@@ -119,33 +87,31 @@ export class EventEnricher {
    * e.g. `paymentStatusChanged { payment { status } }`), they are fetched
    * from that subgraph with `_entities`, as the subscriber.
    */
-  private async primaryResult(plan: SubscriptionPlan, event: DomainEvent, variables: Record<string, unknown>, caller: Caller): Promise<GatewayGraphQLResponse> {
-    const result = await execute({
-      schema: this.subgraphSchema(plan.primaryService),
-      document: plan.primaryDocument,
-      rootValue: { [plan.rootField.name]: event },
-      variableValues: variables,
-      contextValue: { service: plan.primaryService, caller } satisfies PrimaryContext,
-      fieldResolver: this.eventFieldResolver,
-    });
-    return result as GatewayGraphQLResponse;
+  private primaryResult(plan: SubscriptionPlan, event: DomainEvent, variables: Readonly<Record<string, unknown>>, caller: Caller): Promise<ExecutionResult> {
+    return Promise.resolve(
+      execute({
+        schema: this.subgraphSchema(plan.primaryService),
+        document: plan.primaryDocument,
+        rootValue: { [plan.rootField.name]: event },
+        variableValues: variables,
+        contextValue: { service: plan.primaryService, caller } satisfies PrimaryContext,
+        fieldResolver: this.eventFieldResolver,
+      }),
+    );
   }
 
   private readonly entityQueries = new WeakMap<FieldNode, string>();
 
   private async fetchEntity(service: string, reference: { __typename: string }, field: FieldNode, caller: Caller): Promise<unknown> {
-    let query = this.entityQueries.get(field);
-    if (!query) {
-      query = `query($representations:[_Any!]!){_entities(representations:$representations){...on ${reference.__typename}${print(field.selectionSet!)}}}`;
-      this.entityQueries.set(field, query);
+    let prefix = this.entityQueries.get(field);
+    if (!prefix) {
+      const query = `query($representations:[_Any!]!){_entities(representations:$representations){...on ${reference.__typename}${print(field.selectionSet!)}}}`;
+      prefix = `{"query":${JSON.stringify(query)},"variables":{"representations":[`;
+      this.entityQueries.set(field, prefix);
     }
     const source = this.dataSources.get(service);
     if (!source) throw new Error(`no data source for subgraph ${service}`);
-    const response = await source.process({
-      kind: 'incoming operation',
-      request: { query, variables: { representations: [reference] } },
-      context: { caller },
-    } as never);
+    const response = await source.send(`${prefix}${JSON.stringify(reference)}]}}`, caller);
     if (response.errors?.length) throw new Error(response.errors.map((e) => e.message).join('; '));
     return (response.data as { _entities?: unknown[] } | undefined)?._entities?.[0] ?? null;
   }
@@ -153,7 +119,7 @@ export class EventEnricher {
   private subgraphSchema(name: string): GraphQLSchema {
     let schema = this.subgraphSchemas.get(name);
     if (!schema) {
-      const subgraph = this.planner.supergraph.subgraphs().get(name);
+      const subgraph = this.executor.schema.supergraph.subgraphs().get(name);
       if (!subgraph) throw new Error(`no subgraph named ${name} in the supergraph`);
       schema = subgraph.schema.toGraphQLJSSchema();
       this.subgraphSchemas.set(name, schema);

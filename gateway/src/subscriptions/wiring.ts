@@ -1,9 +1,9 @@
-import type { GraphQLDataSource } from '@apollo/gateway';
-import type { GraphQLSchema } from 'graphql';
+import type { Supergraph } from '@apollo/federation-internals';
 import { INTERNAL_IDENTITY_HEADER, type IdentitySigner } from '../../../lib/auth/internal-identity';
 import { InProcessEventBus, RedisEventBus, eventsUrlOf, subscribeToSubgraphEvents, type EventBus } from '../../../lib/events';
 import type { Logger } from '../../../lib/logger';
 import { ANONYMOUS } from '../auth/caller';
+import type { QueryPlanExecutor, SubgraphSender } from '../execution';
 import { EventEnricher, type DomainEvent } from './enrich';
 import { SubscriptionEngine, type EventSource } from './engine';
 import { readEventFields } from './event-fields';
@@ -12,10 +12,9 @@ import { SubscriptionPlanner } from './planner';
 export interface EventDeliveryOptions {
   /** The supergraph as composed (`@event` channels). */
   supergraphSdl: string;
-  /** The supergraph ApolloGateway loaded (security features marked handled). */
-  executableSupergraphSdl: string;
-  apiSchema: GraphQLSchema;
-  dataSources: ReadonlyMap<string, GraphQLDataSource>;
+  /** Plans subscriptions and runs their enrichment, on the subgraphs it sends to. */
+  executor: QueryPlanExecutor;
+  dataSources: ReadonlyMap<string, SubgraphSender>;
   subgraphUrls: ReadonlyMap<string, string>;
   signer: IdentitySigner;
   redisUrl?: string;
@@ -36,13 +35,13 @@ export interface EventDelivery {
  */
 export function startEventDelivery(options: EventDeliveryOptions): EventDelivery {
   const { logger } = options;
-  const planner = new SubscriptionPlanner(options.executableSupergraphSdl, options.apiSchema);
+  const { executor } = options;
   const eventFields = readEventFields(options.supergraphSdl);
-  const events = options.redisUrl ? redisEvents(options.redisUrl, logger) : embeddedEvents(planner, eventFields, options);
+  const events = options.redisUrl ? redisEvents(options.redisUrl, logger) : embeddedEvents(eventFields, options);
   const engine = new SubscriptionEngine({
-    apiSchema: options.apiSchema,
-    planner,
-    enricher: new EventEnricher(planner, options.dataSources),
+    apiSchema: executor.schema.schema,
+    planner: new SubscriptionPlanner(executor),
+    enricher: new EventEnricher(executor, options.dataSources),
     eventFields,
     events: events.source,
     logger,
@@ -90,11 +89,11 @@ function redisEvents(url: string, logger: Logger): Events {
  * and stream their events on `/events`; the gateway follows each subgraph
  * that declares event fields and relays into its own in-process bus.
  */
-function embeddedEvents(planner: SubscriptionPlanner, eventFields: ReturnType<typeof readEventFields>, options: EventDeliveryOptions): Events {
+function embeddedEvents(eventFields: ReturnType<typeof readEventFields>, options: EventDeliveryOptions): Events {
   const bus: EventBus & { publishSerialized(channel: string, json: string): Promise<void> } = new InProcessEventBus({ logger: options.logger });
   const anonymous = { subject: ANONYMOUS.subject, scopes: [] as string[] };
   const bridges: Array<() => Promise<void>> = [];
-  for (const [subgraph, channels] of channelsBySubgraph(planner, eventFields)) {
+  for (const [subgraph, channels] of channelsBySubgraph(options.executor.schema.supergraph, eventFields)) {
     const url = options.subgraphUrls.get(subgraph);
     if (!url) continue;
     bridges.push(
@@ -119,9 +118,9 @@ function embeddedEvents(planner: SubscriptionPlanner, eventFields: ReturnType<ty
 }
 
 /** Which subgraph declares each event field, hence publishes its channel. */
-function channelsBySubgraph(planner: SubscriptionPlanner, eventFields: ReturnType<typeof readEventFields>): Map<string, string[]> {
+function channelsBySubgraph(supergraph: Supergraph, eventFields: ReturnType<typeof readEventFields>): Map<string, string[]> {
   const result = new Map<string, string[]>();
-  for (const subgraph of planner.supergraph.subgraphs()) {
+  for (const subgraph of supergraph.subgraphs()) {
     const subscription = subgraph.schema.schemaDefinition.rootType('subscription');
     if (!subscription) continue;
     for (const { field, channel } of eventFields.values()) {

@@ -1,0 +1,78 @@
+import type { GraphQLFormattedError, DocumentNode } from 'graphql';
+import type { PlanNode } from '@apollo/query-planner';
+import type { Caller } from '../auth/caller';
+import type { FederatedSchema } from '../federation/schema';
+import { TypeMatcher, type ResultObject } from './merge';
+import { QueryPlans, type PreparedPlan } from './plans';
+import { PlanRun, type DeferHandler, type SubgraphSender } from './run';
+
+export { QueryPlans, type PreparedPlan } from './plans';
+export type { SubgraphSender } from './run';
+export type { ResultObject } from './merge';
+
+/** One operation to run: validated, authorized (the cut is `document`), admitted. */
+export interface PlannedOperation {
+  readonly caller: Caller;
+  readonly document: DocumentNode;
+  readonly operationName: string | undefined;
+  /** As the client sent them (what subgraphs receive). */
+  readonly variables: Readonly<Record<string, unknown>>;
+  /** Coerced, defaults applied (Condition nodes, @skip/@include). */
+  readonly coercedVariables: Readonly<Record<string, unknown>>;
+}
+
+export interface ExecutionOutcome {
+  data: ResultObject | null;
+  errors?: GraphQLFormattedError[];
+  /** Apollo's `valueCompletion`: values that broke the schema, reported only when nothing else failed. */
+  extensions?: { valueCompletion: GraphQLFormattedError[] };
+}
+
+/**
+ * Our query-plan executor: runs the plans @apollo/query-planner makes over
+ * the pooled subgraph connections, merging each answer into one result in
+ * place, then cuts the client's answer out of it with the operation's
+ * compiled projection. Queries and mutations (HTTP, WebSocket, SSE) and
+ * event enrichment all run here.
+ */
+export class QueryPlanExecutor {
+  readonly plans: QueryPlans;
+  private readonly environment;
+
+  constructor(
+    readonly schema: FederatedSchema,
+    subgraphs: ReadonlyMap<string, SubgraphSender>,
+  ) {
+    const types = new TypeMatcher(schema.supergraphSchema);
+    this.plans = new QueryPlans(schema, types);
+    this.environment = { subgraphs, types, compiled: (node: Parameters<QueryPlans['compiled']>[0]) => this.plans.compiled(node) };
+  }
+
+  /** The prepared plan of an operation (cached with its document). */
+  prepare(operation: PlannedOperation): PreparedPlan {
+    return this.plans.planFor(operation.document, operation.operationName);
+  }
+
+  /** A run of a plan for one request; `onDefer` handles Defer nodes (incremental delivery). */
+  start(operation: PlannedOperation, onDefer?: DeferHandler): PlanRun {
+    return new PlanRun(this.environment, operation.caller, operation.variables, operation.coercedVariables, onDefer);
+  }
+
+  /** Runs a whole operation without incremental delivery and answers it. */
+  async execute(operation: PlannedOperation): Promise<ExecutionOutcome> {
+    const prepared = this.prepare(operation);
+    const run = this.start(operation);
+    if (prepared.plan.node) await run.run(prepared.plan.node as PlanNode);
+    return answer(prepared, run, operation);
+  }
+}
+
+/** The client's answer from a finished run: the projection, with Apollo's rule for completion errors. */
+export function answer(prepared: PreparedPlan, run: PlanRun, operation: PlannedOperation, data: ResultObject = run.data): ExecutionOutcome {
+  const projected = prepared.projection.for(operation.coercedVariables).apply(data, operation.variables);
+  const outcome: ExecutionOutcome = { data: projected.data };
+  // After a failed fetch, the missing values it leaves would be reported twice; Apollo keeps the fetch's error only.
+  if (run.errors.length > 0) outcome.errors = run.errors;
+  else if (projected.completionErrors.length > 0) outcome.extensions = { valueCompletion: projected.completionErrors };
+  return outcome;
+}

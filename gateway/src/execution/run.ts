@@ -1,0 +1,258 @@
+import type { GraphQLFormattedError } from 'graphql';
+import type { ConditionNode, FetchNode, PlanNode, ResponsePath } from '@apollo/query-planner';
+import type { Caller } from '../auth/caller';
+import type { SubgraphResponse } from '../federation/pooled-data-source';
+import type { CompiledFetch } from './fetch';
+import { applyRewrites, deepMerge, type ResultObject, type TypeMatcher } from './merge';
+
+/** Sends a serialized request to a subgraph as a caller (the pooled data source). */
+export interface SubgraphSender {
+  send(body: string, caller: Caller): Promise<SubgraphResponse>;
+}
+
+/** What a plan run needs from the executor: compiled fetches, subgraphs, the supergraph's types. */
+export interface RunEnvironment {
+  readonly subgraphs: ReadonlyMap<string, SubgraphSender>;
+  readonly types: TypeMatcher;
+  compiled(node: FetchNode): CompiledFetch;
+}
+
+/** Where a node runs in the merged result: the path from the root (`@` for list items) and the objects there. */
+interface Cursor {
+  readonly path: ResponsePath;
+  readonly data: ResultObject | ResultObject[];
+}
+
+/** Called for each Defer node; the incremental delivery decides what to send and when. */
+export type DeferHandler = (run: PlanRun, node: Extract<PlanNode, { kind: 'Defer' }>) => Promise<void>;
+
+const SUBGRAPH_ERROR_CODE = 'DOWNSTREAM_SERVICE_ERROR';
+
+/**
+ * One execution of a query plan for one request: the merged result every
+ * fetch writes into, the errors, and the request's caller and variables.
+ */
+export class PlanRun {
+  readonly data: ResultObject = Object.create(null);
+  readonly errors: GraphQLFormattedError[] = [];
+
+  constructor(
+    private readonly env: RunEnvironment,
+    readonly caller: Caller,
+    /** As the client sent them: subgraphs get the client's values (and apply their own defaults). */
+    readonly variables: Readonly<Record<string, unknown>>,
+    /** Coerced, defaults applied: Condition nodes read them. */
+    readonly coercedVariables: Readonly<Record<string, unknown>>,
+    private readonly onDefer?: DeferHandler,
+  ) {}
+
+  /** Runs `node` from the root of the result. */
+  run(node: PlanNode): Promise<void> {
+    return this.execute(node, { path: [], data: this.data });
+  }
+
+  private async execute(node: PlanNode, cursor: Cursor | undefined): Promise<void> {
+    if (!cursor) return;
+    switch (node.kind) {
+      case 'Sequence':
+        for (const child of node.nodes) await this.execute(child, cursor);
+        return;
+      case 'Parallel':
+        await Promise.all(node.nodes.map((child) => this.execute(child, cursor)));
+        return;
+      case 'Flatten':
+        return this.execute(node.node, moveInto(cursor, node.path));
+      case 'Fetch':
+        try {
+          await this.fetch(this.env.compiled(node), cursor);
+        } catch (error) {
+          this.errors.push(fetchFailure(error, node.serviceName));
+        }
+        return;
+      case 'Condition': {
+        const branch = this.condition(node) ? node.ifClause : node.elseClause;
+        if (branch) await this.execute(branch, cursor);
+        return;
+      }
+      case 'Defer':
+        if (!this.onDefer) throw new Error('a Defer node in a plan run without incremental delivery');
+        return this.onDefer(this, node);
+    }
+  }
+
+  private condition(node: ConditionNode): boolean {
+    return this.coercedVariables[node.condition] === true;
+  }
+
+  private async fetch(fetch: CompiledFetch, cursor: Cursor): Promise<void> {
+    const entities = Array.isArray(cursor.data) ? cursor.data.filter((e) => e !== null && e !== undefined) : [cursor.data];
+    if (entities.length === 0) return;
+    const node = fetch.node;
+    const sender = this.env.subgraphs.get(node.serviceName);
+    if (!sender) throw new Error(`Couldn't find service with name "${node.serviceName}"`);
+    let variablesJson = this.variablesJson(fetch);
+
+    if (!fetch.representationOf) {
+      const response = await sender.send(fetch.bodyPrefix + variablesJson + '}', this.caller);
+      if (response.errors) this.subgraphErrors(response.errors, node, (path) => (path ? [...cursor.path, ...path] : undefined));
+      const data = response.data;
+      if (!data) return;
+      applyRewrites(this.env.types, node.outputRewrites, data);
+      for (const entity of entities) deepMerge(entity, data);
+      return;
+    }
+
+    // Entities: one representation each, identical ones sent once, each answer merged into every entity it stands for.
+    const unique: string[] = [];
+    const targets: number[][] = [];
+    const seen = new Map<string, number>();
+    for (let i = 0; i < entities.length; i++) {
+      const representation = fetch.representationOf(entities[i]);
+      if (!representation || !representation.__typename) continue;
+      applyRewrites(this.env.types, node.inputRewrites, representation);
+      const json = JSON.stringify(representation);
+      const index = seen.get(json);
+      if (index === undefined) {
+        seen.set(json, unique.length);
+        unique.push(json);
+        targets.push([i]);
+      } else {
+        targets[index].push(i);
+      }
+    }
+    if (unique.length === 0) return;
+    if (fetch.variableUsages.includes('representations')) throw new Error('Variables cannot contain key "representations"');
+    variablesJson = `{"representations":[${unique.join(',')}]${variablesJson === '{}' ? '}' : `,${variablesJson.slice(1)}`}`;
+    const response = await sender.send(fetch.bodyPrefix + variablesJson + '}', this.caller);
+    if (response.errors) {
+      let concrete: ResponsePath[] | undefined;
+      this.subgraphErrors(response.errors, node, (path) => {
+        if (!path) return undefined;
+        const index = path[1];
+        if (path[0] !== '_entities' || typeof index !== 'number' || !targets[index]) return [...cursor.path, ...path];
+        concrete ??= concretePaths(this.data, cursor.path);
+        return targets[index].map((entity) => [...(concrete![entity] ?? []), ...path.slice(2)]);
+      });
+    }
+    const data = response.data;
+    if (!data) return;
+    const received = data._entities;
+    if (!Array.isArray(received)) throw new Error('Expected "data._entities" in response to be an array');
+    if (received.length !== unique.length) throw new Error(`Expected "data._entities" to contain ${unique.length} elements`);
+    for (let i = 0; i < received.length; i++) {
+      const answer = received[i] as ResultObject | null;
+      const into = targets[i];
+      if (answer && !answer.__typename) answer.__typename = entities[into[0]].__typename;
+      if (answer) applyRewrites(this.env.types, node.outputRewrites, answer);
+      for (const entity of into) if (answer) deepMerge(entities[entity], answer);
+    }
+  }
+
+  /** The JSON of the variables this fetch uses, as the client sent them. */
+  private variablesJson(fetch: CompiledFetch): string {
+    if (fetch.variableUsages.length === 0) return '{}';
+    const used: Record<string, unknown> = {};
+    let any = false;
+    for (const name of fetch.variableUsages) {
+      if (name === 'representations') continue;
+      const value = Object.prototype.hasOwnProperty.call(this.variables, name) ? this.variables[name] : undefined;
+      if (value !== undefined) {
+        used[name] = value;
+        any = true;
+      }
+    }
+    return any ? JSON.stringify(used) : '{}';
+  }
+
+  /**
+   * A subgraph's errors as the client's: at the client's path (an entity's
+   * error at every place that entity appears), with the subgraph's name, and
+   * a code (DOWNSTREAM_SERVICE_ERROR when the subgraph gave none).
+   */
+  private subgraphErrors(errors: ReadonlyArray<GraphQLFormattedError>, node: FetchNode, repath: (path: ReadonlyArray<string | number> | undefined) => ResponsePath | ResponsePath[] | undefined): void {
+    for (const error of errors) {
+      const paths = repath(error.path);
+      const extensions = { ...error.extensions, serviceName: node.serviceName, code: error.extensions?.code ?? SUBGRAPH_ERROR_CODE };
+      const message = error.message || `Error while fetching subquery from service "${node.serviceName}"`;
+      if (paths && paths.length > 0 && Array.isArray(paths[0])) {
+        for (const path of paths as ResponsePath[]) this.errors.push({ message, path, extensions });
+      } else {
+        this.errors.push(paths ? { message, path: paths as ResponsePath, extensions } : { message, extensions });
+      }
+    }
+  }
+}
+
+/** A failed fetch as the client sees it: the data source's coded error, or a generic one (our bug) without details. */
+function fetchFailure(error: unknown, serviceName: string): GraphQLFormattedError {
+  const value = error as { message?: string; extensions?: Record<string, unknown> };
+  if (value?.extensions?.code) return { message: String(value.message), extensions: { ...value.extensions } };
+  return { message: value?.message ?? `Error while fetching subquery from service "${serviceName}"`, extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName } };
+}
+
+/** The objects at `path` below the cursor, lists flattened (`@`); undefined when there are none. */
+function moveInto(cursor: Cursor, path: ResponsePath): Cursor | undefined {
+  const data = flattenAt(cursor.data, path, 0);
+  return data === undefined || data === null ? undefined : { path: [...cursor.path, ...path], data: data as ResultObject | ResultObject[] };
+}
+
+function flattenAt(value: unknown, path: ResponsePath, at: number): unknown {
+  if (at === path.length || value === undefined || value === null) return value;
+  const element = path[at];
+  if (element === '@') {
+    if (!Array.isArray(value)) return undefined;
+    const out: unknown[] = [];
+    for (const item of value) {
+      const inner = flattenAt(item, path, at + 1);
+      if (Array.isArray(inner)) for (const x of inner) out.push(x);
+      else out.push(inner);
+    }
+    return out;
+  }
+  if (Array.isArray(value)) return undefined;
+  const object = value as ResultObject;
+  return flattenAt(Object.prototype.hasOwnProperty.call(object, element) ? object[element as string] : undefined, path, at + 1);
+}
+
+/**
+ * The concrete paths (list indices for `@`) of the non-null objects at
+ * `path`, in the order a cursor lists them: computed only when a subgraph
+ * reports an error on an entity.
+ */
+export function concretePaths(root: unknown, path: ResponsePath): ResponsePath[] {
+  const result: ResponsePath[] = [];
+  const current: ResponsePath = [];
+  const walk = (value: unknown, at: number) => {
+    if (value === null || value === undefined) return;
+    if (at === path.length) {
+      if (Array.isArray(value)) {
+        value.forEach((item, i) => {
+          if (item === null || item === undefined) return;
+          current.push(i);
+          result.push([...current]);
+          current.pop();
+        });
+      } else {
+        result.push([...current]);
+      }
+      return;
+    }
+    const element = path[at];
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => {
+        current.push(i);
+        walk(item, element === '@' ? at + 1 : at);
+        current.pop();
+      });
+      return;
+    }
+    if (element === '@') return;
+    const object = value as ResultObject;
+    if (!Object.prototype.hasOwnProperty.call(object, element)) return;
+    current.push(element);
+    walk(object[element as string], at + 1);
+    current.pop();
+  };
+  walk(root, 0);
+  return result;
+}
