@@ -1,14 +1,17 @@
-import type { GraphQLFormattedError, DocumentNode } from 'graphql';
+import type { DocumentNode, GraphQLCompositeType, GraphQLFormattedError } from 'graphql';
 import type { PlanNode } from '@apollo/query-planner';
 import type { Caller } from '../auth/caller';
 import type { FederatedSchema } from '../federation/schema';
 import { TypeMatcher, type ResultObject } from './merge';
 import { QueryPlans, type PreparedPlan } from './plans';
 import { PlanRun, type DeferHandler, type SubgraphSender } from './run';
+import { deferInline, executeIncrementally, type IncrementalAnswer, type IncrementalContext } from './incremental';
+import { typeAtQueryPath } from './query-path';
 
 export { QueryPlans, type PreparedPlan } from './plans';
 export type { SubgraphSender } from './run';
 export type { ResultObject } from './merge';
+export type { CompletedInstance, DeferredInstance, IncrementalAnswer, InitialPart, SubsequentPart } from './incremental';
 
 /** One operation to run: validated, authorized (the cut is `document`), admitted. */
 export interface PlannedOperation {
@@ -37,15 +40,16 @@ export interface ExecutionOutcome {
  */
 export class QueryPlanExecutor {
   readonly plans: QueryPlans;
+  private readonly types: TypeMatcher;
   private readonly environment;
 
   constructor(
     readonly schema: FederatedSchema,
     subgraphs: ReadonlyMap<string, SubgraphSender>,
   ) {
-    const types = new TypeMatcher(schema.supergraphSchema);
-    this.plans = new QueryPlans(schema, types);
-    this.environment = { subgraphs, types, compiled: (node: Parameters<QueryPlans['compiled']>[0]) => this.plans.compiled(node) };
+    this.types = new TypeMatcher(schema.supergraphSchema);
+    this.plans = new QueryPlans(schema, this.types);
+    this.environment = { subgraphs, types: this.types, compiled: (node: Parameters<QueryPlans['compiled']>[0]) => this.plans.compiled(node) };
   }
 
   /** The prepared plan of an operation (cached with its document). */
@@ -58,13 +62,32 @@ export class QueryPlanExecutor {
     return new PlanRun(this.environment, operation.caller, operation.variables, operation.coercedVariables, onDefer);
   }
 
-  /** Runs a whole operation without incremental delivery and answers it. */
+  /** Runs a whole operation and answers it at once (deferred parts included inline). */
   async execute(operation: PlannedOperation): Promise<ExecutionOutcome> {
     const prepared = this.prepare(operation);
-    const run = this.start(operation);
+    const run = this.start(operation, deferInline);
     if (prepared.plan.node) await run.run(prepared.plan.node as PlanNode);
     return answer(prepared, run, operation);
   }
+
+  /** Runs an operation whose plan defers parts (`prepare(...).incremental`), delivering them as they are ready. */
+  executeIncrementally(operation: PlannedOperation): Promise<IncrementalAnswer> {
+    const prepared = this.prepare(operation);
+    return executeIncrementally(this.incrementalContext, prepared, operation, (onDefer) => this.start(operation, onDefer));
+  }
+
+  private readonly queryPathTypes = new WeakMap<PreparedPlan, Map<string, GraphQLCompositeType>>();
+  private readonly incrementalContext: IncrementalContext = {
+    matches: (object, typeCondition) => this.types.matches(object, typeCondition, true),
+    typeAtQueryPath: (prepared, queryPath) => {
+      let byPath = this.queryPathTypes.get(prepared);
+      if (!byPath) this.queryPathTypes.set(prepared, (byPath = new Map()));
+      const key = queryPath.join('\u0000');
+      let type = byPath.get(key);
+      if (!type) byPath.set(key, (type = typeAtQueryPath(this.schema.schema, prepared.document, prepared.operation, queryPath)));
+      return type;
+    },
+  };
 }
 
 /** The client's answer from a finished run: the projection, with Apollo's rule for completion errors. */

@@ -12,6 +12,8 @@ export interface PreparedPlan {
   /** The response shape of the client's operation, per set of @skip/@include values. */
   readonly projection: OperationProjection;
   readonly operation: OperationDefinitionNode;
+  /** The document planned (the client's, or its authorization cut). */
+  readonly document: DocumentNode;
   /** The plan delivers incrementally (a Defer node: the operation uses @defer). */
   readonly incremental: boolean;
 }
@@ -48,6 +50,7 @@ export class QueryPlans {
         plan,
         projection: new OperationProjection(this.schema.schema, document, operation),
         operation,
+        document,
         incremental: containsDefer(plan.node),
       };
       byName.set(key, prepared);

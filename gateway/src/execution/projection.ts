@@ -214,6 +214,7 @@ export interface ProjectionInput {
 export class OperationProjection {
   private readonly conditionVariables: readonly string[];
   private readonly byConditions = new Map<string, Projection>();
+  private readonly subselections = new WeakMap<object, Map<string, Projection>>();
   private readonly fragments: Map<string, FragmentDefinitionNode>;
 
   constructor(
@@ -228,8 +229,7 @@ export class OperationProjection {
 
   /** The projection for these (coerced) variable values. */
   for(variables: Readonly<Record<string, unknown>>): Projection {
-    let key = '';
-    for (const name of this.conditionVariables) key += variables[name] === true ? '1' : '0';
+    const key = this.conditionKey(variables);
     let projection = this.byConditions.get(key);
     if (!projection) {
       projection = this.compile(variables);
@@ -239,9 +239,27 @@ export class OperationProjection {
     return projection;
   }
 
-  /** The projection of a selection set other than the operation's (a deferred fragment's), on `type`. */
-  forSelections(selections: readonly SelectionNode[], type: GraphQLCompositeType, variables: Readonly<Record<string, unknown>>): Projection {
-    return new Projection(new Selections(this.compilation(variables), selections, type));
+  /**
+   * The projection of a selection set other than the operation's (a part of
+   * a deferred answer), on `type`; cached per `owner` (the plan node it
+   * belongs to) and set of @skip/@include values.
+   */
+  forSubselection(owner: object, selections: readonly SelectionNode[], type: GraphQLCompositeType, variables: Readonly<Record<string, unknown>>): Projection {
+    let byConditions = this.subselections.get(owner);
+    if (!byConditions) this.subselections.set(owner, (byConditions = new Map()));
+    const key = this.conditionKey(variables);
+    let projection = byConditions.get(key);
+    if (!projection) {
+      projection = new Projection(new Selections(this.compilation(variables), selections, type));
+      if (byConditions.size < 64) byConditions.set(key, projection);
+    }
+    return projection;
+  }
+
+  private conditionKey(variables: Readonly<Record<string, unknown>>): string {
+    let key = '';
+    for (const name of this.conditionVariables) key += variables[name] === true ? '1' : '0';
+    return key;
   }
 
   private compile(variables: Readonly<Record<string, unknown>>): Projection {

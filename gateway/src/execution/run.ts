@@ -1,5 +1,5 @@
 import type { GraphQLFormattedError } from 'graphql';
-import type { ConditionNode, FetchNode, PlanNode, ResponsePath } from '@apollo/query-planner';
+import type { ConditionNode, DeferNode, FetchNode, PlanNode, ResponsePath } from '@apollo/query-planner';
 import type { Caller } from '../auth/caller';
 import type { SubgraphResponse } from '../federation/pooled-data-source';
 import type { CompiledFetch } from './fetch';
@@ -24,7 +24,7 @@ interface Cursor {
 }
 
 /** Called for each Defer node; the incremental delivery decides what to send and when. */
-export type DeferHandler = (run: PlanRun, node: Extract<PlanNode, { kind: 'Defer' }>) => Promise<void>;
+export type DeferHandler = (run: PlanRun, node: DeferNode) => Promise<void>;
 
 const SUBGRAPH_ERROR_CODE = 'DOWNSTREAM_SERVICE_ERROR';
 
@@ -33,7 +33,6 @@ const SUBGRAPH_ERROR_CODE = 'DOWNSTREAM_SERVICE_ERROR';
  * fetch writes into, the errors, and the request's caller and variables.
  */
 export class PlanRun {
-  readonly data: ResultObject = Object.create(null);
   readonly errors: GraphQLFormattedError[] = [];
 
   constructor(
@@ -44,7 +43,14 @@ export class PlanRun {
     /** Coerced, defaults applied: Condition nodes read them. */
     readonly coercedVariables: Readonly<Record<string, unknown>>,
     private readonly onDefer?: DeferHandler,
+    /** The merged result; shared by the runs of one operation's deferred parts. */
+    readonly data: ResultObject = Object.create(null),
   ) {}
+
+  /** A run on the same result that collects its own errors (one deferred part's). */
+  withOwnErrors(): PlanRun {
+    return new PlanRun(this.env, this.caller, this.variables, this.coercedVariables, this.onDefer, this.data);
+  }
 
   /** Runs `node` from the root of the result. */
   run(node: PlanNode): Promise<void> {

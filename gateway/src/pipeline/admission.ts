@@ -111,6 +111,11 @@ export class Admission {
     };
   }
 
+  /** The rate-limit headers of a charge before it is settled (an answer whose first part leaves before its cost is known). */
+  chargeHeaders(charge: Charge): Record<string, string> {
+    return charge.decision ? rateLimitHeaders(charge.decision, charge.decision.remaining) : {};
+  }
+
   tierOf(caller: Caller): Tier {
     let tier = this.tiers.get(caller);
     if (!tier) this.tiers.set(caller, (tier = pickTier(caller, this.options.tiers)));

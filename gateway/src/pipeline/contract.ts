@@ -1,5 +1,6 @@
 import type { GraphQLFormattedError } from 'graphql';
 import type { Caller } from '../auth/caller';
+import type { IncrementalFormat } from './incremental';
 
 /**
  * The seam between the transports (GraphQL over HTTP, graphql-ws over
@@ -41,6 +42,8 @@ export interface ConnectionInfo {
   method?: 'GET' | 'POST';
   /** The peer address (after X-Forwarded-For when trusted), for rate-limit keys of anonymous callers. */
   clientIp: string;
+  /** The transport can carry an answer in parts (@defer), in this format; absent: answers come whole. */
+  incremental?: IncrementalFormat;
 }
 
 /** What the streaming transports call: the pipeline, or a small engine of their own in transport tests. */

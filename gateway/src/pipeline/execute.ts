@@ -2,7 +2,7 @@ import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/serv
 import type { GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../../../lib/logger';
 import { toApolloLogger } from '../../../lib/apollo-logger';
-import type { PlannedOperation, QueryPlanExecutor } from '../execution';
+import type { IncrementalAnswer, PlannedOperation, QueryPlanExecutor } from '../execution';
 import { RequestErrorCode } from './refusal';
 
 /** One operation ready to run: validated, authorized (cut), admitted. */
@@ -25,6 +25,8 @@ export interface ExecutionResult {
 /** Stage 6, plan and execute: either engine (config `execution.engine`) behind one method. */
 export interface Execution {
   execute(operation: ExecutableOperation): Promise<ExecutionResult>;
+  /** The operation's parts as they are ready when its plan defers some (@defer); undefined when it defers nothing (then `execute`). */
+  executeIncrementally?(operation: ExecutableOperation): Promise<IncrementalAnswer> | undefined;
 }
 
 /** The `native` engine: our executor (gateway/src/execution). */
@@ -37,6 +39,10 @@ export class NativeExecution implements Execution {
     if (outcome.errors) result.errors = outcome.errors.map(formatError);
     if (outcome.extensions) result.extensions = outcome.extensions;
     return result;
+  }
+
+  executeIncrementally(operation: ExecutableOperation): Promise<IncrementalAnswer> | undefined {
+    return this.executor.prepare(operation).incremental ? this.executor.executeIncrementally(operation) : undefined;
   }
 }
 

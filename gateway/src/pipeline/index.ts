@@ -7,12 +7,16 @@ import type { SubscriptionEngine } from '../subscriptions/engine';
 import type { Admission, Charge } from './admission';
 import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from './contract';
 import type { DocumentStage, ValidDocument } from './document';
-import { formatError, type Execution, type ExecutionResult } from './execute';
+import { formatError, type ExecutableOperation, type ExecutionResult } from './execute';
+import { initialPayload, subsequentPayload, type IncrementalFormat } from './incremental';
+import type { IncrementalAnswer } from '../execution';
+import type { Execution } from './execute';
 import { checkTransport, coerceVariables, selectOperation } from './operation';
 import { OperationRefusal, RequestErrorCode, refusal, requestError } from './refusal';
 
 export { OperationRefusal } from './refusal';
 export type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from './contract';
+export type { IncrementalFormat } from './incremental';
 
 export interface PipelineStages {
   documents: DocumentStage;
@@ -29,7 +33,16 @@ export interface PipelineStages {
 /** The answer to a query or mutation: always a GraphQL response; `headers` for HTTP (rate limits). */
 export type SingleAnswer =
   | { readonly kind: 'result'; readonly result: FormattedResult; readonly headers: Readonly<Record<string, string>> }
-  | { readonly kind: 'refused'; readonly refusal: OperationRefusal };
+  | { readonly kind: 'refused'; readonly refusal: OperationRefusal }
+  | IncrementalResponse;
+
+/** An answer in parts (@defer): the payloads in the connection's incremental format, for the transport to frame. */
+export interface IncrementalResponse {
+  readonly kind: 'incremental';
+  readonly initial: Promise<{ readonly payload: Record<string, unknown>; readonly headers: Readonly<Record<string, string>> }>;
+  /** Ends after the payload with `hasNext: false`; throws if the execution fails midway. */
+  readonly subsequent: AsyncIterable<Record<string, unknown>>;
+}
 
 export interface FormattedResult {
   data?: Record<string, unknown> | null;
@@ -99,9 +112,35 @@ export class Pipeline implements StreamingEngine {
       answer = { kind: 'refused', refusal: this.refusalOf(error, request) };
     }
     if (answer.kind === 'refused') return { errors: refusalErrors(answer.refusal) };
-    sink.next(JSON.stringify(answer.result));
-    sink.complete();
-    return { stop() {} };
+    if (answer.kind === 'result') {
+      sink.next(JSON.stringify(answer.result));
+      sink.complete();
+      return { stop() {} };
+    }
+    return this.streamParts(answer, sink, prepared.operationName);
+  }
+
+  /** An answer in parts over a streaming transport: one `next` per part, then `complete`. */
+  private async streamParts(answer: IncrementalResponse, sink: ResultSink, operationName: string | undefined): Promise<OperationHandle> {
+    let stopped = false;
+    sink.next(JSON.stringify((await answer.initial).payload));
+    void (async () => {
+      try {
+        for await (const payload of answer.subsequent) {
+          if (stopped) return;
+          sink.next(JSON.stringify(payload));
+        }
+        sink.complete();
+      } catch (error) {
+        this.stages.logger.error('incremental delivery failed', { error, operationName });
+        sink.error([{ message: 'Internal server error', extensions: { code: RequestErrorCode.InternalServerError } }]);
+      }
+    })();
+    return {
+      stop() {
+        stopped = true;
+      },
+    };
   }
 
   /** Stages 1 to 5 (estimate): pure and synchronous, mostly cache lookups. Throws the refusal. */
@@ -146,18 +185,22 @@ export class Pipeline implements StreamingEngine {
       // Nothing the caller may see is left: answered without planning or calling any subgraph.
       result = { data: {} };
     } else {
+      const executable: ExecutableOperation = {
+        caller: prepared.caller,
+        query: prepared.request.query,
+        document: outcome?.document ?? prepared.valid.document,
+        operation: prepared.operation,
+        operationName: prepared.operationName,
+        variables: prepared.variables,
+        coercedVariables: prepared.coercedVariables,
+        extensions: prepared.request.extensions ?? undefined,
+        planKey: outcome ? `${prepared.valid.hash}:${outcome.key}` : prepared.valid.hash,
+      };
       try {
-        result = await this.stages.execution.execute({
-          caller: prepared.caller,
-          query: prepared.request.query,
-          document: outcome?.document ?? prepared.valid.document,
-          operation: prepared.operation,
-          operationName: prepared.operationName,
-          variables: prepared.variables,
-          coercedVariables: prepared.coercedVariables,
-          extensions: prepared.request.extensions ?? undefined,
-          planKey: outcome ? `${prepared.valid.hash}:${outcome.key}` : prepared.valid.hash,
-        });
+        // @defer in parts when the transport can carry them; an authorization cut is patched whole, so it answers at once.
+        const incremental = connection.incremental && !outcome ? this.stages.execution.executeIncrementally?.(executable) : undefined;
+        if (incremental) return this.answerInParts(await incremental, charge, connection.incremental!);
+        result = await this.stages.execution.execute(executable);
       } catch (error) {
         // Our bug, or the planner's: the caller gets its points back and no details.
         if (charge?.decision) void admission!.limiter!.settle(charge.key!, charge.tier!, charge.points);
@@ -178,6 +221,34 @@ export class Pipeline implements StreamingEngine {
     if (errors && errors.length > 0) formatted.errors = errors;
     if (result.extensions || settled) formatted.extensions = { ...result.extensions, ...settled?.extensions };
     return { kind: 'result', result: formatted, headers: settled?.headers ?? {} };
+  }
+
+  /**
+   * Stage 7 for an operation delivered in parts (@defer): the first part at
+   * once, the others as they are ready; the cost is settled once, on the
+   * whole answer, and reported with the last part.
+   */
+  private answerInParts(answer: IncrementalAnswer, charge: Charge | undefined, format: IncrementalFormat): SingleAnswer {
+    const { admission } = this.stages;
+    const settle = async () => (charge ? admission!.settle(charge, await answer.finished) : undefined);
+    async function* subsequent(): AsyncGenerator<Record<string, unknown>> {
+      for await (const part of answer.subsequent) {
+        yield subsequentPayload(format, part, formatError, part.hasNext ? undefined : (await settle())?.extensions);
+      }
+    }
+    if (!answer.initial.hasNext) {
+      // Nothing was deferred after all: one part, settled now.
+      return {
+        kind: 'incremental',
+        initial: settle().then((settled) => ({ payload: initialPayload(format, answer.initial, formatError, settled?.extensions), headers: settled?.headers ?? {} })),
+        subsequent: (async function* () {})(),
+      };
+    }
+    return {
+      kind: 'incremental',
+      initial: Promise.resolve({ payload: initialPayload(format, answer.initial, formatError), headers: charge ? admission!.chargeHeaders(charge) : {} }),
+      subsequent: subsequent(),
+    };
   }
 
   /** Stages 5 (debit: cost and a concurrent-subscription slot) and 6 for a subscription. */

@@ -1,3 +1,4 @@
+import { DEFER_SPEC_20220824 } from '../../pipeline/incremental';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -99,7 +100,8 @@ export function attachGraphQLWebSocket(server: Server, options: GraphQLWebSocket
   keepAlive.unref();
 
   function accept(socket: WebSocket, req: IncomingMessage): void {
-    const info = { connectionId: randomUUID(), transport: 'ws' as const, clientIp: options.clientIp(req) };
+    // @defer parts go as successive `next` messages, in the shape Apollo Client's graphql-ws link reads.
+    const info = { connectionId: randomUUID(), transport: 'ws' as const, clientIp: options.clientIp(req), incremental: DEFER_SPEC_20220824 };
     const connectionLogger = logger.child({ connectionId: info.connectionId, transport: 'ws' });
     let terminateTimer: NodeJS.Timeout | undefined;
     const protocolSocket: ProtocolSocket = {

@@ -4,9 +4,10 @@ import { HttpError, TransportErrorCode, answerFailure } from '../../../../lib/ht
 import type { RouteHandler } from '../../../../lib/http/graphql-handler';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
-import type { ConnectionInfo, OperationRequest, Pipeline, SingleAnswer } from '../../pipeline';
+import type { ConnectionInfo, IncrementalResponse, OperationRequest, Pipeline, SingleAnswer } from '../../pipeline';
+import type { IncrementalFormat } from '../../pipeline/incremental';
 import { InvalidOperationRequest, jsonParam, readOperationRequest } from '../operation-request';
-import { GRAPHQL_RESPONSE_JSON, HTML, JSON_MEDIA_TYPE, negotiate, type ResponseMediaType } from './negotiate';
+import { GRAPHQL_RESPONSE_JSON, HTML, JSON_MEDIA_TYPE, MULTIPART_MIXED, incrementalFormatOf, negotiate, type ResponseMediaType } from './negotiate';
 
 export interface GraphQLHttpOptions {
   /** Where GraphQL is served, e.g. `/graphql`. */
@@ -63,8 +64,11 @@ export function createGraphQLHttpHandler(options: GraphQLHttpOptions): (req: Inc
 
     const caller = await authenticator.fromRequest(req);
     const request = method === 'POST' ? await readPost(req, maxBodyBytes) : readGet(req, queryStart === -1 ? '' : url.slice(queryStart + 1));
-    const connection: ConnectionInfo = { connectionId: '', transport: 'http', method, clientIp: options.clientIp(req) };
-    writeAnswer(res, media, await pipeline.execute(caller, request, connection));
+    const incremental = incrementalFormatOf(req.headers.accept);
+    const connection: ConnectionInfo = { connectionId: '', transport: 'http', method, clientIp: options.clientIp(req), ...(incremental && { incremental }) };
+    const answer = await pipeline.execute(caller, request, connection);
+    if (answer.kind === 'incremental') return writeParts(res, incremental!, answer, logger);
+    writeAnswer(res, media, answer);
   };
 
   return (req, res) => {
@@ -117,7 +121,7 @@ function checked(value: unknown): OperationRequest {
  * request is a 200 (the body says what went wrong). Credentials, rate limits
  * and methods (401, 403, 405, 429) keep their status under both.
  */
-function writeAnswer(res: ServerResponse, media: ResponseMediaType, answer: SingleAnswer): void {
+function writeAnswer(res: ServerResponse, media: ResponseMediaType, answer: Exclude<SingleAnswer, IncrementalResponse>): void {
   let status = 200;
   let headers: Readonly<Record<string, string>>;
   let body: string;
@@ -132,6 +136,31 @@ function writeAnswer(res: ServerResponse, media: ResponseMediaType, answer: Sing
   }
   res.writeHead(status, { ...headers, 'content-type': `${media}; charset=utf-8`, 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+const BOUNDARY = 'graphql';
+const PART_HEAD = `\r\n--${BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n`;
+
+/**
+ * An answer in parts (@defer) as `multipart/mixed` (the framing Apollo
+ * Router and Apollo Client use): each payload one JSON part, written as it
+ * is ready; the stream ends with the closing boundary. A failure midway ends
+ * it with a last part that says so; a client that leaves stops the writing.
+ */
+async function writeParts(res: ServerResponse, format: IncrementalFormat, answer: IncrementalResponse, logger: Logger): Promise<void> {
+  const { payload, headers } = await answer.initial;
+  res.writeHead(200, { ...headers, 'content-type': `${MULTIPART_MIXED};boundary="${BOUNDARY}";${format}`, 'cache-control': 'no-cache' });
+  res.write(PART_HEAD + JSON.stringify(payload));
+  try {
+    for await (const part of answer.subsequent) {
+      if (res.destroyed) return;
+      res.write(PART_HEAD + JSON.stringify(part));
+    }
+  } catch (error) {
+    logger.error('incremental delivery failed', { error });
+    res.write(PART_HEAD + JSON.stringify({ hasNext: false, errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] }));
+  }
+  res.end(`\r\n--${BOUNDARY}--\r\n`);
 }
 
 function sendPage(res: ServerResponse, html: string): void {

@@ -6,6 +6,8 @@
  * codes tell request errors (4xx) from executed operations (200); legacy
  * `application/json` answers every well-formed request with 200.
  */
+import { DEFER_SPEC_20220824, INCREMENTAL_SPEC_V02, type IncrementalFormat } from '../../pipeline/incremental';
+
 export const GRAPHQL_RESPONSE_JSON = 'application/graphql-response+json';
 export const JSON_MEDIA_TYPE = 'application/json';
 export const HTML = 'text/html';
@@ -16,6 +18,7 @@ interface Range {
   type: string;
   quality: number;
   order: number;
+  parameters: string[];
 }
 
 /**
@@ -47,16 +50,39 @@ export function negotiate(accept: string | undefined, { html }: { html: boolean 
       case '*/*':
         consider(GRAPHQL_RESPONSE_JSON, range, false);
         break;
+      case MULTIPART_MIXED:
+        // A client that takes parts takes an answer in one JSON part too (Apollo Router answers it so).
+        consider(JSON_MEDIA_TYPE, range, false);
+        break;
     }
   }
   return best?.type;
 }
 
+export const MULTIPART_MIXED = 'multipart/mixed';
+
+/**
+ * The incremental (@defer) format a client takes in `multipart/mixed`, or
+ * undefined when it takes none: `incrementalSpec=v0.2` when it says so,
+ * `deferSpec=20220824` (Apollo Client 3, Relay) when it says so or names no
+ * spec; a spec we do not speak counts as none.
+ */
+export function incrementalFormatOf(accept: string | undefined): IncrementalFormat | undefined {
+  if (!accept) return undefined;
+  for (const range of parseAccept(accept)) {
+    if (range.type !== MULTIPART_MIXED || range.quality <= 0) continue;
+    const spec = range.parameters.find((p) => p.startsWith('deferspec=') || p.startsWith('incrementalspec='));
+    if (spec === undefined || spec === 'deferspec=20220824') return DEFER_SPEC_20220824;
+    if (spec === 'incrementalspec=v0.2') return INCREMENTAL_SPEC_V02;
+  }
+  return undefined;
+}
+
 function parseAccept(accept: string): Range[] {
   return accept.split(',').map((part, order) => {
-    const [type, ...parameters] = part.split(';').map((p) => p.trim().toLowerCase());
+    const [type, ...parameters] = part.split(';').map((p) => p.trim().toLowerCase().replace(/\s*=\s*/, '=').replace(/"/g, ''));
     const q = parameters.find((p) => p.startsWith('q='));
     const quality = q === undefined ? 1 : Number(q.slice(2));
-    return { type, quality: Number.isFinite(quality) ? quality : 0, order };
+    return { type, quality: Number.isFinite(quality) ? quality : 0, order, parameters };
   });
 }

@@ -1,3 +1,4 @@
+import { DEFER_SPEC_20220824 } from '../../pipeline/incremental';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
@@ -119,7 +120,8 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
     }
     const caller = await authenticator.fromRequest(req);
     const request = await readRequest(req, maxBodyBytes);
-    const info: ConnectionInfo = { connectionId: randomUUID(), transport: 'sse', method: req.method as 'GET' | 'POST', clientIp: options.clientIp(req) };
+    // @defer parts go as successive `next` events.
+    const info: ConnectionInfo = { connectionId: randomUUID(), transport: 'sse', method: req.method as 'GET' | 'POST', clientIp: options.clientIp(req), incremental: DEFER_SPEC_20220824 };
 
     const stream: Stream = { res, ended: false, handle: null, stopWhenStarted: false };
     streams.add(stream);
