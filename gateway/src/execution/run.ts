@@ -96,7 +96,7 @@ export class PlanRun {
     const node = fetch.node;
     const sender = this.env.subgraphs.get(node.serviceName);
     if (!sender) throw new Error(`Couldn't find service with name "${node.serviceName}"`);
-    let variablesJson = this.variablesJson(fetch);
+    const variablesJson = this.variablesJson(fetch);
 
     if (!fetch.representationOf) {
       const response = await sender.send(fetch.bodyPrefix + variablesJson + '}', this.caller);
@@ -108,12 +108,52 @@ export class PlanRun {
       return;
     }
 
-    // Entities: one representation each, identical ones sent once, each answer merged into every entity it stands for.
+    if (!node.contextRewrites || node.contextRewrites.length === 0) {
+      return this.fetchEntities(fetch, sender, cursor, entities, entities.map((_, i) => i), variablesJson);
+    }
+    // @fromContext: each entity's contextual arguments come from its ancestors; entities that share values share a fetch.
+    const concrete = concretePaths(this.data, cursor.path);
+    const groups = new Map<string, { values: Record<string, unknown>; members: number[] }>();
+    for (let i = 0; i < entities.length; i++) {
+      const values: Record<string, unknown> = {};
+      for (const rewrite of node.contextRewrites) {
+        if (rewrite.renameKeyTo in values) continue;
+        const value = contextValue(this.env.types, this.data, concrete[i] ?? [], rewrite.path);
+        if (value !== undefined) values[rewrite.renameKeyTo] = value;
+      }
+      const key = JSON.stringify(values);
+      const group = groups.get(key);
+      if (group) group.members.push(i);
+      else groups.set(key, { values, members: [i] });
+    }
+    await Promise.all(
+      [...groups.values()].map(({ values, members }) => {
+        const own = JSON.parse(variablesJson) as Record<string, unknown>;
+        return this.fetchEntities(fetch, sender, cursor, members.map((i) => entities[i]), members, JSON.stringify({ ...own, ...values }), concrete);
+      }),
+    );
+  }
+
+  /**
+   * An `_entities` fetch: one representation per entity, identical ones sent
+   * once, each answer merged into every entity it stands for. `indices` are
+   * the entities' places among the cursor's objects (for error paths).
+   */
+  private async fetchEntities(
+    fetch: CompiledFetch,
+    sender: SubgraphSender,
+    cursor: Cursor,
+    entities: ResultObject[],
+    indices: readonly number[],
+    variablesJson: string,
+    concrete?: ResponsePath[],
+  ): Promise<void> {
+    const node = fetch.node;
     const unique: string[] = [];
     const targets: number[][] = [];
     const seen = new Map<string, number>();
     for (let i = 0; i < entities.length; i++) {
-      const representation = fetch.representationOf(entities[i]);
+      const representation = fetch.representationOf!(entities[i]);
       if (!representation || !representation.__typename) continue;
       applyRewrites(this.env.types, node.inputRewrites, representation);
       const json = JSON.stringify(representation);
@@ -128,16 +168,15 @@ export class PlanRun {
     }
     if (unique.length === 0) return;
     if (fetch.variableUsages.includes('representations')) throw new Error('Variables cannot contain key "representations"');
-    variablesJson = `{"representations":[${unique.join(',')}]${variablesJson === '{}' ? '}' : `,${variablesJson.slice(1)}`}`;
-    const response = await sender.send(fetch.bodyPrefix + variablesJson + '}', this.caller);
+    const body = `${fetch.bodyPrefix}{"representations":[${unique.join(',')}]${variablesJson === '{}' ? '}' : `,${variablesJson.slice(1)}`}}`;
+    const response = await sender.send(body, this.caller);
     if (response.errors) {
-      let concrete: ResponsePath[] | undefined;
       this.subgraphErrors(response.errors, node, (path) => {
         if (!path) return undefined;
         const index = path[1];
         if (path[0] !== '_entities' || typeof index !== 'number' || !targets[index]) return [...cursor.path, ...path];
         concrete ??= concretePaths(this.data, cursor.path);
-        return targets[index].map((entity) => [...(concrete![entity] ?? []), ...path.slice(2)]);
+        return targets[index].map((entity) => [...(concrete![indices[entity]] ?? []), ...path.slice(2)]);
       });
     }
     const data = response.data;
@@ -147,10 +186,11 @@ export class PlanRun {
     if (received.length !== unique.length) throw new Error(`Expected "data._entities" to contain ${unique.length} elements`);
     for (let i = 0; i < received.length; i++) {
       const answer = received[i] as ResultObject | null;
+      if (!answer) continue;
       const into = targets[i];
-      if (answer && !answer.__typename) answer.__typename = entities[into[0]].__typename;
-      if (answer) applyRewrites(this.env.types, node.outputRewrites, answer);
-      for (const entity of into) if (answer) deepMerge(entities[entity], answer);
+      if (!answer.__typename) answer.__typename = entities[into[0]].__typename;
+      applyRewrites(this.env.types, node.outputRewrites, answer);
+      for (const entity of into) deepMerge(entities[entity], answer);
     }
   }
 
@@ -194,6 +234,35 @@ function fetchFailure(error: unknown, serviceName: string): GraphQLFormattedErro
   const value = error as { message?: string; extensions?: Record<string, unknown> };
   if (value?.extensions?.code) return { message: String(value.message), extensions: { ...value.extensions } };
   return { message: value?.message ?? `Error while fetching subquery from service "${serviceName}"`, extensions: { code: 'INTERNAL_SERVER_ERROR', serviceName } };
+}
+
+/**
+ * A contextual argument's value (@fromContext), read from an entity's
+ * ancestors: each `..` goes up to the object holding the field that led
+ * down (list indices skipped), `... on T` keeps only objects of T, and the
+ * rest are field names — the rule Apollo Router applies.
+ */
+function contextValue(types: TypeMatcher, root: ResultObject, entityPath: ResponsePath, rewritePath: readonly string[]): unknown {
+  let end = entityPath.length;
+  let at = 0;
+  while (at < rewritePath.length && rewritePath[at] === '..') {
+    do end--;
+    while (end >= 0 && typeof entityPath[end] !== 'string');
+    if (end < 0) return undefined;
+    at++;
+  }
+  let value: unknown = root;
+  for (let i = 0; i < end; i++) value = value === null || value === undefined ? undefined : (value as Record<string | number, unknown>)[entityPath[i]];
+  for (; at < rewritePath.length; at++) {
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+    const element = rewritePath[at];
+    if (element.startsWith('... on ')) {
+      if (!types.matches(value as ResultObject, element.slice(7), true)) return undefined;
+      continue;
+    }
+    value = Object.prototype.hasOwnProperty.call(value, element) ? (value as ResultObject)[element] : undefined;
+  }
+  return value;
 }
 
 /** The objects at `path` below the cursor, lists flattened (`@`); undefined when there are none. */

@@ -1,4 +1,4 @@
-import { Supergraph, type Schema } from '@apollo/federation-internals';
+import { DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES, Supergraph, type Schema } from '@apollo/federation-internals';
 import type { GraphQLSchema } from 'graphql';
 import { SupergraphError } from './supergraph';
 
@@ -14,11 +14,20 @@ export interface FederatedSchema {
   readonly supergraphSchema: GraphQLSchema;
 }
 
+/**
+ * Features a supergraph may declare `for: SECURITY` or `for: EXECUTION`:
+ * Apollo's defaults, plus @context/@fromContext, which our executor runs.
+ * (@authenticated and @requiresScopes are enforced before planning and
+ * marked handled in the executable SDL; any other such feature, e.g.
+ * @policy, refuses the supergraph rather than be silently ignored.)
+ */
+const SUPPORTED_FEATURES = new Set([...DEFAULT_SUPPORTED_SUPERGRAPH_FEATURES, 'https://specs.apollo.dev/context/v0.1']);
+
 /** Builds every form of the supergraph from its executable SDL (security features this gateway enforces marked handled). */
 export function buildFederatedSchema(executableSdl: string, path: string): FederatedSchema {
   let supergraph: Supergraph;
   try {
-    supergraph = Supergraph.build(executableSdl);
+    supergraph = Supergraph.build(executableSdl, { supportedFeatures: SUPPORTED_FEATURES });
   } catch (error) {
     throw new SupergraphError(`Cannot load supergraph ${path}: ${(error as Error).message}`);
   }
