@@ -5,33 +5,46 @@
  * Starts the three subgraphs (embedded stores) on free ports, composes a
  * supergraph routed to them, starts every target (targets.ts), then for each
  * scenario (scenarios.ts) runs autocannon against the targets in interleaved
- * rounds (lib/interleave.ts), prints one table, then same-run ratios between
- * scenarios and between targets (what authentication, cost analysis and rate
- * limiting cost), and writes it all to bench/results/<timestamp>.json. A
- * redis-server (lib/redis.ts) runs for targets that keep rate-limit buckets in
- * Redis. Exits non-zero when a run is invalid (a non-2xx, an `errors` body, a
- * connection error, targets disagreeing, or a target's own audit failing).
+ * rounds (lib/interleave.ts), prints one table (throughput, latency, peak
+ * memory, CPU use), then same-run ratios between scenarios and between
+ * targets (what authentication, cost analysis and rate limiting cost, what
+ * the native executor is worth), the throughput targets met or missed, and
+ * writes it all to bench/results/<timestamp>.json. A redis-server
+ * (lib/redis.ts) runs for targets that keep rate-limit buckets in Redis.
+ * Gateways run on CPU 0, everything else on CPU 1 (lib/cpu-pinning.ts;
+ * --no-pin turns it off); --cpu-prof <target> profiles one target's process
+ * (lib/cpu-profile-preload.ts, read with lib/profile-top.ts). Exits non-zero
+ * when a run is invalid (a non-2xx, an `errors` body, a connection error,
+ * targets disagreeing, or a target's own audit failing).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { ROOT, ServiceGroup, describeExit } from '../scripts/start';
+import { SUBGRAPH_NAMES } from '../subgraphs/shared/ports';
+import { describeCpus, pinProcess, planCpuPinning, type CpuPinning } from './lib/cpu-pinning';
 import { graphqlClient, runInterleaved, type ScenarioRun } from './lib/interleave';
 import { OptionsError, parseOptions, usage, wantsHelp, type BenchOptions } from './lib/options';
 import { startRedis, type BenchRedis } from './lib/redis';
+import { allowedCpusOf, findChildProcess } from './lib/proc';
 import {
+  formatGoals,
+  formatSaturatedRest,
   formatScenarioRatios,
   formatTable,
   formatTargetRatios,
+  goalResults,
   machineFacts,
   scenarioRatios,
   summarize,
   targetRatios,
+  type GoalResult,
   type ScenarioComparison,
   type ScenarioRatio,
   type ScenarioReport,
   type TargetComparison,
   type TargetRatio,
+  type ThroughputGoal,
 } from './lib/report';
 import { startSubgraphs } from './lib/stack';
 import { SCENARIOS } from './scenarios';
@@ -45,6 +58,8 @@ const DEFAULTS: BenchOptions = {
   scenarios: [],
   targets: [],
   resultsDir: join(ROOT, 'bench', 'results'),
+  noPin: false,
+  cpuProf: '',
 };
 
 function pick<T extends { name: string }>(all: T[], names: string[], kind: string, keep?: string): T[] {
@@ -66,6 +81,9 @@ async function main(): Promise<number> {
     options = parseOptions(argv, process.env, DEFAULTS);
     scenarios = pick(SCENARIOS, options.scenarios, 'scenario');
     targets = pick(TARGETS, options.targets, 'target', BASELINE);
+    if (options.cpuProf && !targets.some((t) => t.name === options.cpuProf)) {
+      throw new OptionsError(`--cpu-prof ${options.cpuProf}: not a target of this run (${targets.map((t) => t.name).join(', ')})`);
+    }
   } catch (error) {
     if (!(error instanceof OptionsError)) throw error;
     console.error(`bench: ${error.message}\n\n${usage(SCENARIOS.map((s) => s.name), TARGETS.map((t) => t.name))}`);
@@ -73,14 +91,21 @@ async function main(): Promise<number> {
   }
 
   const machine = machineFacts();
+  const pinning = planCpuPinning(options.noPin);
+  // Before anything starts: subgraphs and redis-server inherit this process's CPU.
+  if (pinning.enabled) pinProcess(process.pid, pinning.restCpu);
+  const cpuProfileDir = options.cpuProf ? join(resolve(options.resultsDir), `cpu-prof-${new Date().toISOString().replace(/[:.]/g, '-')}`) : undefined;
+  if (cpuProfileDir) mkdirSync(cpuProfileDir, { recursive: true });
   const perScenarioSec = targets.length * (options.warmupSec + options.rounds * options.durationSec);
   console.log(
     [
       `Machine: ${machine.cpus} CPU(s) (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}, ` +
         `${machine.memoryGiB} GiB RAM, load ${machine.loadAverage1m}`,
       `Load:    ${options.connections} connections, ${options.rounds} interleaved round(s) of ${options.durationSec} s per target, ` +
-        `${options.warmupSec} s warm-up each; the load generator shares the CPUs with the servers`,
+        `${options.warmupSec} s warm-up each`,
+      `CPUs:    ${describePinning(pinning)}`,
       `Targets: ${targets.map((t) => `${t.name} (${t.description})`).join('; ')}`,
+      ...(cpuProfileDir ? [`Profile: ${options.cpuProf}'s process, written to ${cpuProfileDir} when it exits`] : []),
       `Expect about ${Math.ceil((scenarios.length * perScenarioSec) / 60 + 0.3)} min.`,
       '',
     ].join('\n'),
@@ -106,12 +131,18 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
+  let exitCode: number;
   try {
     const { supergraphPath } = await startSubgraphs(group, workDir);
-    const context = { supergraphPath, group, redis: () => (redis ??= startRedis()) };
+    const context = { supergraphPath, group, redis: () => (redis ??= startRedis()), cpu: pinning.enabled ? pinning.gatewayCpu : undefined };
     const started: Array<{ name: string } & StartedTarget> = [];
-    for (const target of targets) started.push({ name: target.name, ...(await target.start(context)) });
+    for (const target of targets) {
+      const cpuProfile = target.name === options.cpuProf ? cpuProfileDir : undefined;
+      started.push({ name: target.name, ...(await target.start({ ...context, cpuProfileDir: cpuProfile })) });
+    }
     const baseline = started.find((t) => t.name === BASELINE)!;
+    const placement = processPlacement(started, await redis);
+    console.log(`Running: ${placement.map((p) => `${p.name} ${describeCpus(p.cpus)}`).join(', ')}\n`);
 
     // From here on, any process that exits is a crash: fail the run with its name instead of measuring errors.
     const redisExit = redis ? redis.then((r) => r.exited) : new Promise<never>(() => {});
@@ -134,14 +165,45 @@ async function main(): Promise<number> {
 
     const reports: ScenarioReport[] = runs.map(({ scenario, run }) => summarize(scenario, run, BASELINE));
     console.log(formatTable(reports, BASELINE));
+    if (pinning.enabled) for (const line of formatSaturatedRest(reports, pinning)) console.log(line);
     const ratios = { scenarios: scenarioRatios(reports, SCENARIO_RATIOS), targets: targetRatios(reports, TARGET_RATIOS) };
-    for (const line of [...formatScenarioRatios(ratios.scenarios), ...formatTargetRatios(ratios.targets)]) console.log(line);
-    const file = writeResults(options, machine, reports, runs, ratios);
+    const scenarioLines = formatScenarioRatios(ratios.scenarios);
+    for (const line of [...(scenarioLines.length > 0 ? ['', ...scenarioLines] : []), ...formatTargetRatios(ratios.targets)]) console.log(line);
+    const goals = goalResults(reports, THROUGHPUT_GOALS);
+    for (const line of formatGoals(goals, THROUGHPUT_GOALS)) console.log(line);
+    const file = writeResults(options, machine, { pinning, placement, cpuProfileDir }, reports, runs, ratios, goals);
     console.log(`\nResults written to ${relative(process.cwd(), file) || file}`);
-    return reports.every((r) => r.valid) ? 0 : 1;
+    exitCode = reports.every((r) => r.valid) ? 0 : 1;
   } finally {
     if (!stopping) await cleanUp();
   }
+  // The profile is written as the target exits, so only now.
+  if (cpuProfileDir) {
+    const files = readdirSync(cpuProfileDir).filter((f) => f.endsWith('.cpuprofile'));
+    console.log(`CPU profile of ${options.cpuProf}: ${cpuProfileDir}${files.length === 0 ? ' (empty: the process did not exit cleanly)' : ''}`);
+    for (const f of files) console.log(`  top functions: node dist/bench/lib/profile-top.js ${relative(process.cwd(), join(cpuProfileDir, f))} 30`);
+  }
+  return exitCode;
+}
+
+function describePinning(pinning: CpuPinning): string {
+  if (!pinning.enabled) return `not pinned (${pinning.why}): gateways, subgraphs, redis-server and the load generator share every CPU`;
+  return (
+    `gateways under test on CPU ${pinning.gatewayCpu}; subgraphs, redis-server and the load generator (autocannon, in this process) ` +
+    `on CPU ${pinning.restCpu} (--no-pin: no pinning)`
+  );
+}
+
+/** Where each process of the run may run, as /proc says (every thread's affinity): what the header's plan became. */
+function processPlacement(targets: Array<{ name: string; pid: number }>, redis: BenchRedis | undefined): Array<{ name: string; pid: number; cpus: number[] }> {
+  const subgraphs = SUBGRAPH_NAMES.map((name) => ({ name, pid: findChildProcess([join(ROOT, `dist/subgraphs/${name}/main.js`)]) }));
+  const all = [
+    ...targets.map(({ name, pid }) => ({ name, pid })),
+    ...subgraphs.flatMap((s) => (s.pid === undefined ? [] : [{ name: s.name, pid: s.pid }])),
+    ...(redis ? [{ name: 'redis-server', pid: redis.pid }] : []),
+    { name: 'load generator', pid: process.pid },
+  ];
+  return all.map((p) => ({ ...p, cpus: allowedCpusOf(p.pid) }));
 }
 
 /** Same-run comparisons between scenarios, printed under the table. */
@@ -151,10 +213,17 @@ const SCENARIO_RATIOS: ScenarioComparison[] = [
 
 /** Same-run comparisons between targets on every scenario, printed under the table. */
 const TARGET_RATIOS: TargetComparison[] = [
+  { label: "Executor (native vs @apollo/gateway's executeQueryPlan)", measured: 'ours', reference: 'ours-apollo', reading: 'speedup' },
   // The issue's acceptance: cost analysis + Redis rate limiting must cost less than 10% of throughput.
   { label: 'Cost analysis + Redis rate limiting', measured: 'ours-redis-limits', reference: 'ours-no-limits', maxLoss: 0.1 },
   { label: 'Cost analysis + in-memory rate limiting (the default)', measured: 'ours', reference: 'ours-no-limits' },
   { label: 'Redis round trips alone (buckets in Redis vs in memory)', measured: 'ours-redis-limits', reference: 'ours' },
+];
+
+/** What our gateway must serve against stock Apollo Gateway, per scenario (the first matching entry). */
+const THROUGHPUT_GOALS: ThroughputGoal[] = [
+  { measured: 'ours', reference: BASELINE, minRatio: 4, scenario: 'deep-federated' },
+  { measured: 'ours', reference: BASELINE, minRatio: 2 },
 ];
 
 /** Set on Ctrl-C: the signal handler stops everything and exits; failures it causes are not reported. */
@@ -163,9 +232,11 @@ let interrupted = false;
 function writeResults(
   options: BenchOptions,
   machine: ReturnType<typeof machineFacts>,
+  processes: { pinning: CpuPinning; placement: Array<{ name: string; pid: number; cpus: number[] }>; cpuProfileDir?: string },
   reports: ScenarioReport[],
   runs: Array<{ scenario: { name: string }; run: ScenarioRun }>,
   ratios: { scenarios: ScenarioRatio[]; targets: TargetRatio[] },
+  goals: GoalResult[],
 ): string {
   const dir = resolve(options.resultsDir);
   mkdirSync(dir, { recursive: true });
@@ -173,7 +244,8 @@ function writeResults(
   const file = join(dir, `${finishedAt.replace(/[:.]/g, '-')}.json`);
   const targets = TARGETS.map((t) => ({ name: t.name, description: t.description }));
   const scenarios = reports.map((report, i) => ({ ...report, request: runs[i].run.request, runs: runs[i].run.series }));
-  writeFileSync(file, JSON.stringify({ finishedAt, machine, options, baseline: BASELINE, targets, scenarios, ratios }, null, 2) + '\n');
+  const results = { finishedAt, machine, options, processes, baseline: BASELINE, targets, scenarios, ratios, goals: { rules: THROUGHPUT_GOALS, results: goals } };
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   return file;
 }
 

@@ -11,6 +11,39 @@ interface PaymentsPage {
 
 const PRODUCTS_50 = '{ products(first: 50) { nodes { id name price { amount currency } stock { available } } } }';
 
+/** Payments in the deep scenario: about 1.8 KB of answer each on the seed data. */
+const DEEP_PAYMENTS = 50;
+/** The deep scenario is there to measure large answers: below this its set-up fails. */
+const DEEP_MIN_BYTES = 50 * 1024;
+/**
+ * Every field of the payments, their items' products and those products'
+ * stock per warehouse. Planned as a payments fetch, then products and
+ * inventory entity fetches in parallel (payments holds the product ids both
+ * need), merged into 50 payments x 1-4 items.
+ */
+const DEEP_FEDERATED = `query DeepFederated($first: Int!) {
+  payments(first: $first) {
+    totalCount
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      id orderId customerId status createdAt
+      amount { amount currency }
+      refundedAmount { amount currency }
+      items {
+        quantity
+        product {
+          id sku name description category
+          price { amount currency }
+          stock {
+            available onHand reserved
+            warehouses { available onHand reserved warehouse { id name location } }
+          }
+        }
+      }
+    }
+  }
+}`;
+
 export const SCENARIOS: Scenario[] = [
   {
     name: 'payment-3-subgraphs',
@@ -28,6 +61,18 @@ export const SCENARIOS: Scenario[] = [
         },
         headers: { authorization: `Bearer ${await benchToken()}` },
       };
+    },
+  },
+  {
+    name: 'deep-federated',
+    description: `${DEEP_PAYMENTS} payments (payments) with every field, their items' products (products) and those products' stock per warehouse (inventory), with a valid token: a large answer merged from three subgraphs`,
+    async request(client: GraphQLClient) {
+      const body = { query: DEEP_FEDERATED, variables: { first: DEEP_PAYMENTS } };
+      const bytes = Buffer.byteLength(JSON.stringify({ data: await client(body) }));
+      if (bytes < DEEP_MIN_BYTES) {
+        throw new Error(`deep-federated: the answer has ${bytes} bytes of JSON, fewer than ${DEEP_MIN_BYTES}: the seed data shrank; raise DEEP_PAYMENTS`);
+      }
+      return { body, headers: { authorization: `Bearer ${await benchToken()}` } };
     },
   },
   {

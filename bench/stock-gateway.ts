@@ -1,7 +1,7 @@
 /**
  * The baseline of `npm run bench`: stock Apollo Gateway as its documentation
- * shows it, every option left at its default (including the gateway's own
- * fetcher for subgraph requests), plus the one header our subgraphs require
+ * shows it, every option that affects serving left at its default (including
+ * the gateway's own fetcher for subgraph requests), plus the one header our subgraphs require
  * (a signed caller identity) and the supergraph with its security features
  * marked as handled (stock Apollo Gateway refuses to load it otherwise).
  *
@@ -50,7 +50,10 @@ async function main(): Promise<void> {
         ? new PooledDataSource({ name, url: url!, timeoutMs: subgraphRequests.timeoutMs, connections: subgraphRequests.maxConnectionsPerSubgraph, signer })
         : new SigningDataSource({ url }, name, signer),
   });
-  const server = new ApolloServer({ gateway });
+  // Stopping is Apollo Server's default (server.stop() on SIGINT/SIGTERM), but then the process exits
+  // instead of re-raising the signal: one killed by a signal writes no CPU profile (lib/cpu-profile-preload.ts).
+  const server = new ApolloServer({ gateway, stopOnTerminationSignals: false });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void server.stop().finally(() => process.exit(0)));
   const { url } = await startStandaloneServer(server, { listen: { port }, context: async () => ({ caller }) });
   console.log(`stock gateway ready at ${url}`);
 }

@@ -4,10 +4,13 @@
  * off, our gateway with the default fetcher, ...) is one more entry here,
  * usually `gatewayProcess({ ...ours, name, env })` with its own settings.
  */
-import type { ServiceGroup } from '../scripts/start';
+import { join } from 'node:path';
+import { ROOT, type ServiceGroup } from '../scripts/start';
 import { BENCH_IDENTITY_ENV, BENCH_JWT_SECRET } from './lib/auth';
+import { pinProcess } from './lib/cpu-pinning';
 import { graphqlClient, type RunAudit } from './lib/interleave';
 import type { BenchRequest, RunResult } from './lib/load';
+import { findChildProcess } from './lib/proc';
 import type { BenchRedis } from './lib/redis';
 import { benchEnv, freePort } from './lib/stack';
 
@@ -18,12 +21,18 @@ export interface TargetContext {
   group: ServiceGroup;
   /** The run's redis-server, started on the first call; stopped after the group. */
   redis(): Promise<BenchRedis>;
+  /** Pin the target's process (every thread) to this CPU once it is ready; undefined: leave it on every CPU. */
+  cpu?: number;
+  /** Profile the target's process for the whole run into this directory (lib/cpu-profile-preload.ts). */
+  cpuProfileDir?: string;
 }
 
 /** A running GraphQL endpoint under test. */
 export interface StartedTarget {
   /** The GraphQL URL, e.g. http://127.0.0.1:43210/graphql. */
   url: string;
+  /** The process serving it (memory, CPU affinity). */
+  pid: number;
   stop(): Promise<void>;
   /**
    * Checks that a measured run exercised what the target claims to measure:
@@ -64,26 +73,35 @@ export function gatewayProcess(options: GatewayProcessOptions): Target {
   return {
     name: options.name,
     description: options.description,
-    async start({ supergraphPath, group, redis: startRedis }) {
+    async start({ supergraphPath, group, redis: startRedis, cpu, cpuProfileDir }) {
       const port = await freePort();
       const redis = options.limiterStore === 'redis' ? await startRedis() : undefined;
       const service = await group.start({
         name: options.name,
         entry: options.entry,
         args: options.args(port, supergraphPath),
-        env: benchEnv({ ...options.env, ...(redis && { REDIS_URL: redis.url }) }),
+        env: benchEnv({ ...options.env, ...(redis && { REDIS_URL: redis.url }), ...(cpuProfileDir && cpuProfileEnv(options.name, cpuProfileDir)) }),
         readyUrl: `http://127.0.0.1:${port}${options.readyPath}`,
         readyHeaders: options.readyHeaders,
       });
+      const pid = findChildProcess([join(ROOT, options.entry), String(port)]);
+      if (pid === undefined) throw new Error(`${options.name}: cannot find its process (node ${options.entry} ... ${port}) among this process's children`);
+      if (cpu !== undefined) pinProcess(pid, cpu);
       const origin = `http://127.0.0.1:${port}`;
       if (options.limiterStore) await waitForLimiterStore(options.name, origin, options.limiterStore);
       return {
         url: `${origin}/graphql`,
+        pid,
         stop: async () => void (await service.stop()),
         ...(redis && { audit: (request: BenchRequest) => auditRedisLimiter(redis, `${origin}/graphql`, request) }),
       };
     },
   };
+}
+
+/** Loads lib/cpu-profile-preload.ts into the target's node (Node refuses --cpu-prof in NODE_OPTIONS; --require it takes). */
+function cpuProfileEnv(name: string, dir: string): Record<string, string> {
+  return { NODE_OPTIONS: `--require "${join(ROOT, 'dist/bench/lib/cpu-profile-preload.js')}"`, BENCH_CPU_PROF_DIR: dir, BENCH_CPU_PROF_NAME: name };
 }
 
 /**
@@ -125,7 +143,7 @@ async function auditRedisLimiter(redis: BenchRedis, url: string, request: BenchR
     if (perResponse < 1) return { note, problem: `one request made ${perResponse} Redis script calls before the run: the limiter is not using Redis` };
     const missing = run.responses * perResponse - calls;
     if (missing > 0) {
-      return { note, problem: `about ${missing} limiter call(s) were answered in-process instead of by Redis (Redis slower than the limiter's timeout): not a Redis measurement` };
+      return { note, problem: `about ${missing} limiter call(s) were answered in-process instead of by Redis (an answer later than the limiter's command timeout: Redis slow, or the gateway's event loop too busy to read it in time): not a Redis measurement` };
     }
     return { note };
   };
@@ -138,15 +156,34 @@ async function auditRedisLimiter(redis: BenchRedis, url: string, request: BenchR
  */
 const UNTHROTTLED_TIER = { capacity: 1e12, refillPerSecond: 1e12, maxSubscriptions: 1_000 };
 const UNTHROTTLED_TIERS = JSON.stringify({ anonymous: UNTHROTTLED_TIER, authenticated: UNTHROTTLED_TIER });
+/**
+ * Above every scenario's estimated cost (deep-federated: 2,352, over
+ * the default limit of 1,000), so cost analysis does all its work on every
+ * request yet refuses none: stock Apollo Gateway has no such limit.
+ */
+const UNREFUSED_MAX_COST = '1000000';
 
 const ours: GatewayProcessOptions = {
   name: 'ours',
-  description: 'our gateway (dist/gateway/src/main.js), defaults (cost analysis, in-memory rate limiter) with unthrottled budgets',
+  description: 'our gateway (dist/gateway/src/main.js), defaults (native executor, cost analysis, in-memory rate limiter) with unthrottled budgets and no cost limit',
   entry: 'dist/gateway/src/main.js',
   args: (port: number, supergraphPath: string) => ['--supergraph', supergraphPath, '--port', String(port), '--host', '127.0.0.1'],
-  env: { ...BENCH_IDENTITY_ENV.gateway, JWT_SECRET: BENCH_JWT_SECRET, GATEWAY_RATE_LIMIT_TIERS: UNTHROTTLED_TIERS },
+  env: {
+    ...BENCH_IDENTITY_ENV.gateway,
+    JWT_SECRET: BENCH_JWT_SECRET,
+    GATEWAY_RATE_LIMIT_TIERS: UNTHROTTLED_TIERS,
+    GATEWAY_MAX_COST: UNREFUSED_MAX_COST,
+  },
   readyPath: '/ready',
   limiterStore: 'memory',
+};
+
+/** Our gateway with @apollo/gateway's executeQueryPlan instead of our executor: what the native executor is worth. */
+const oursApollo: GatewayProcessOptions = {
+  ...ours,
+  name: 'ours-apollo',
+  description: "ours with GATEWAY_EXECUTION_ENGINE=apollo: @apollo/gateway's executeQueryPlan instead of the native executor",
+  env: { ...ours.env, GATEWAY_EXECUTION_ENGINE: 'apollo' },
 };
 
 /**
@@ -158,7 +195,7 @@ const ours: GatewayProcessOptions = {
 const oursRedisLimits: GatewayProcessOptions = {
   ...ours,
   name: 'ours-redis-limits',
-  description: "ours with the rate limiter's buckets in the run's redis-server (REDIS_URL; redis-server shares the CPUs)",
+  description: "ours with the rate limiter's buckets in the run's redis-server (REDIS_URL; redis-server runs beside the subgraphs)",
   limiterStore: 'redis',
 };
 
@@ -193,4 +230,4 @@ const stockPooled: GatewayProcessOptions = {
 /** Ratios in the table are against this target. */
 export const BASELINE = stock.name;
 
-export const TARGETS: Target[] = [ours, oursRedisLimits, oursNoLimits, stockPooled, stock].map(gatewayProcess);
+export const TARGETS: Target[] = [ours, oursApollo, oursRedisLimits, oursNoLimits, stockPooled, stock].map(gatewayProcess);

@@ -1,4 +1,5 @@
 import { measure, type BenchRequest, type GraphQLRequestBody, type LoadOptions, type RunResult } from './load';
+import { memoryOf, perCpuSeconds, resetPeakRss } from './proc';
 
 /** Posts one GraphQL request and returns `data`; throws on HTTP or GraphQL errors. */
 export type GraphQLClient = (request: GraphQLRequestBody) => Promise<Record<string, unknown>>;
@@ -27,6 +28,8 @@ export interface RunAudit {
 export interface InterleavedTarget {
   name: string;
   url: string;
+  /** Its process, whose peak resident memory is reported. */
+  pid: number;
   audit?(request: BenchRequest): Promise<(run: RunResult) => Promise<RunAudit>>;
 }
 
@@ -36,10 +39,15 @@ export interface TargetSeries {
   rounds: RunResult[];
   /** One per round, for targets that audit their runs. */
   audits?: RunAudit[];
+  /** The process's peak resident memory (VmHWM) over this scenario, or over its whole life when `peakRssSince` is `start`. */
+  peakRssKiB?: number;
+  peakRssSince?: 'scenario' | 'start';
 }
 
 export interface ScenarioRun {
   request: BenchRequest;
+  /** Bytes of the answer's JSON (`{"data":...}`), the same from every target. */
+  answerBytes?: number;
   series: TargetSeries[];
   /** Why the comparison cannot be trusted (errors, differing answers); empty when it can. */
   problems: string[];
@@ -85,10 +93,11 @@ export async function runInterleaved(
   log: (line: string) => void,
 ): Promise<ScenarioRun> {
   const problems: string[] = [];
+  const peakRssSince = new Map(targets.map((t) => [t.name, resetPeakRss(t.pid) ? ('scenario' as const) : ('start' as const)]));
   const answers = new Map<string, string>();
   for (const target of targets) {
     try {
-      answers.set(target.name, canonicalJson(await graphqlClient(target.url, request.headers)(request.body)));
+      answers.set(target.name, canonicalJson({ data: await graphqlClient(target.url, request.headers)(request.body) }));
     } catch (error) {
       problems.push(`${target.name}: probe request failed: ${(error as Error).message}`);
     }
@@ -96,11 +105,13 @@ export async function runInterleaved(
   const distinct = new Set(answers.values());
   if (distinct.size > 1) problems.push(`targets answered differently: ${[...answers.keys()].join(', ')} do not agree`);
   if (problems.length > 0) return { request, series: targets.map((t) => ({ target: t.name, rounds: [] })), problems };
+  const answerBytes = Buffer.byteLength([...distinct][0]);
+  log(`  answer: ${answerBytes.toLocaleString('en-US')} bytes of JSON, the same from every target`);
 
   const series: TargetSeries[] = targets.map((t) => ({ target: t.name, rounds: [] }));
   if (options.warmupSec > 0) {
     for (const [i, target] of targets.entries()) {
-      series[i].warmup = await measure(target.url, request, { ...options, durationSec: options.warmupSec });
+      series[i].warmup = await measureWithCpus(target.url, request, { ...options, durationSec: options.warmupSec });
       log(`  warm-up  ${target.name.padEnd(NAME_WIDTH)} ${formatRun(series[i].warmup!)}`);
     }
   }
@@ -109,13 +120,18 @@ export async function runInterleaved(
       const i = (round - 1 + k) % targets.length;
       const target = targets[i];
       const finishAudit = await target.audit?.(request);
-      const result = await measure(target.url, request, options);
+      const result = await measureWithCpus(target.url, request, options);
       series[i].rounds.push(result);
       const audit = await finishAudit?.(result);
       if (audit) (series[i].audits ??= []).push(audit);
       if (audit?.problem) problems.push(`${target.name}: round ${round}: ${audit.problem}`);
       log(`  round ${round}  ${target.name.padEnd(NAME_WIDTH)} ${formatRun(result)}${audit?.note ? `  ${audit.note}` : ''}${audit?.problem ? `  INVALID: ${audit.problem}` : ''}`);
     }
+  }
+
+  for (const [i, target] of targets.entries()) {
+    series[i].peakRssKiB = memoryOf(target.pid).peakRssKiB;
+    series[i].peakRssSince = peakRssSince.get(target.name);
   }
 
   for (const s of series) {
@@ -129,7 +145,18 @@ export async function runInterleaved(
         `(${sum((r) => r.timeouts)} timeouts)${sample ? `; first bad body: ${sample}` : ''}`,
     );
   }
-  return { request, series, problems };
+  return { request, answerBytes, series, problems };
+}
+
+/** measure(), plus how busy each CPU was meanwhile: a saturated subgraph CPU caps every target alike. */
+async function measureWithCpus(url: string, request: BenchRequest, options: LoadOptions): Promise<RunResult> {
+  const before = perCpuSeconds();
+  const result = await measure(url, request, options);
+  result.cpuBusyPercent = perCpuSeconds().map((after, cpu) => {
+    const total = after.total - (before[cpu]?.total ?? 0);
+    return total > 0 ? Math.round((100 * (after.busy - before[cpu].busy)) / total) : 0;
+  });
+  return result;
 }
 
 /** Room for the longest target name (`ours-redis-limits`), so the numbers line up. */
@@ -137,7 +164,8 @@ const NAME_WIDTH = 18;
 
 function formatRun(r: RunResult): string {
   const flaws = r.valid ? '' : `  INVALID: ${r.non2xx} non-2xx, ${r.badBodies} bad bodies, ${r.connectionErrors} conn errors`;
-  return `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${flaws}`;
+  const cpus = r.cpuBusyPercent?.map((busy, cpu) => `cpu${cpu} ${busy}%`).join(' ');
+  return `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${cpus ? `  ${cpus}` : ''}${flaws}`;
 }
 
 /** JSON with object keys sorted, so two equal answers compare equal whatever their key order. */

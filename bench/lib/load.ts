@@ -36,6 +36,8 @@ export interface RunResult {
   firstBadBody?: string;
   /** No non-2xx, no bad body, no connection error. */
   valid: boolean;
+  /** Busy percent of each CPU (index = CPU number) during the run; set by runInterleaved. */
+  cpuBusyPercent?: number[];
 }
 
 /**

@@ -6,10 +6,17 @@
 export interface OptionSpec<T> {
   key: keyof T & string;
   flag: string;
+  /** Another spelling of `flag`, accepted the same way (e.g. `--scenario` for `--scenarios`). */
+  alias?: string;
   env: string;
-  /** `int-list`: comma-separated integers, e.g. `--subscribers 1000,5000`. */
-  kind: 'int' | 'int-list' | 'list' | 'string';
+  /**
+   * `int-list`: comma-separated integers, e.g. `--subscribers 1000,5000`.
+   * `switch`: a flag without a value (`--no-pin`) that sets `true`; its environment variable takes 1/true or 0/false.
+   */
+  kind: 'int' | 'int-list' | 'list' | 'string' | 'switch';
   help: string;
+  /** The value's name in the help, e.g. `dir` for `--results-dir <dir>` (default from the kind: n, n,n, a,b, value). */
+  placeholder?: string;
   /** Smallest accepted integer (default 1). */
   min?: number;
 }
@@ -25,8 +32,13 @@ export function parseFlags<T extends object>(specs: readonly OptionSpec<T>[], ar
   }
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].split(/=(.*)/s, 2);
-    const spec = specs.find((s) => s.flag === name);
+    const spec = specs.find((s) => s.flag === name || s.alias === name);
     if (!spec) throw new OptionsError(`Unknown option "${argv[i]}"`);
+    if (spec.kind === 'switch') {
+      if (inline !== undefined) throw new OptionsError(`Option ${name} takes no value`);
+      raw.set(spec, 'true');
+      continue;
+    }
     const value = inline ?? argv[++i];
     if (value === undefined) throw new OptionsError(`Option ${name} needs a value`);
     raw.set(spec, value);
@@ -55,8 +67,10 @@ export function parseFlags<T extends object>(specs: readonly OptionSpec<T>[], ar
 
 /** One line per option: flag, help, environment variable. */
 export function optionLines<T>(specs: readonly OptionSpec<T>[]): string[] {
-  const argument = (s: OptionSpec<T>) => (s.kind === 'int' ? 'n' : s.kind === 'int-list' ? 'n,n' : 'value');
-  return [...specs.map((s) => `  ${`${s.flag} <${argument(s)}>`.padEnd(22)} ${s.help} [${s.env}]`), '  --help                 this text'];
+  const byKind = { int: 'n', 'int-list': 'n,n', list: 'a,b', string: 'value' } as const;
+  const argument = (s: OptionSpec<T>) => (s.kind === 'switch' ? '' : ` <${s.placeholder ?? byKind[s.kind]}>`);
+  const line = (s: OptionSpec<T>) => `  ${`${s.flag}${argument(s)}`.padEnd(22)} ${s.help}${s.alias ? ` (also ${s.alias})` : ''} [${s.env}]`;
+  return [...specs.map(line), '  --help                 this text'];
 }
 
 export function wantsHelp(argv: string[]): boolean {
@@ -79,6 +93,10 @@ export interface BenchOptions {
   targets: string[];
   /** Where the JSON results go (a directory). */
   resultsDir: string;
+  /** Leave every process on every CPU instead of gateways on CPU 0, the rest on CPU 1 (lib/cpu-pinning.ts). */
+  noPin: boolean;
+  /** A target whose node process is CPU-profiled for the whole run ('' for none); profiles go to `<resultsDir>/cpu-prof-<time>/`. */
+  cpuProf: string;
 }
 
 const SPECS: OptionSpec<BenchOptions>[] = [
@@ -86,9 +104,24 @@ const SPECS: OptionSpec<BenchOptions>[] = [
   { key: 'warmupSec', flag: '--warmup', env: 'BENCH_WARMUP', kind: 'int', min: 0, help: 'seconds of warm-up per target and scenario, not counted (default 5; 0 skips it)' },
   { key: 'connections', flag: '--connections', env: 'BENCH_CONNECTIONS', kind: 'int', help: 'concurrent connections (default 32)' },
   { key: 'rounds', flag: '--rounds', env: 'BENCH_ROUNDS', kind: 'int', help: 'measured runs per target, interleaved (default 3)' },
-  { key: 'scenarios', flag: '--scenario', env: 'BENCH_SCENARIO', kind: 'list', help: 'comma-separated scenario names (default all)' },
-  { key: 'targets', flag: '--target', env: 'BENCH_TARGET', kind: 'list', help: 'comma-separated target names (default all; the baseline always runs)' },
-  { key: 'resultsDir', flag: '--results-dir', env: 'BENCH_RESULTS_DIR', kind: 'string', help: 'directory for the JSON results (default bench/results)' },
+  { key: 'scenarios', flag: '--scenarios', alias: '--scenario', env: 'BENCH_SCENARIO', kind: 'list', help: 'scenario names (default all)' },
+  { key: 'targets', flag: '--targets', alias: '--target', env: 'BENCH_TARGET', kind: 'list', help: 'target names (default all; the baseline always runs)' },
+  { key: 'resultsDir', flag: '--results-dir', env: 'BENCH_RESULTS_DIR', kind: 'string', placeholder: 'dir', help: 'directory for the JSON results (default bench/results)' },
+  {
+    key: 'noPin',
+    flag: '--no-pin',
+    env: 'BENCH_NO_PIN',
+    kind: 'switch',
+    help: 'do not pin CPUs (default, with taskset and >= 2 CPUs: gateways on CPU 0; subgraphs, redis-server and the load generator on CPU 1)',
+  },
+  {
+    key: 'cpuProf',
+    flag: '--cpu-prof',
+    env: 'BENCH_CPU_PROF',
+    kind: 'string',
+    placeholder: 'target',
+    help: "CPU-profile this target's process for the whole run; the .cpuprofile goes to <results-dir>/cpu-prof-<time>/ (read it with node dist/bench/lib/profile-top.js <file> [n])",
+  },
 ];
 
 export function usage(scenarioNames: string[], targetNames: string[]): string {

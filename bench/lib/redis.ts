@@ -14,6 +14,8 @@ const STOP_TIMEOUT_MS = 5_000;
 export interface BenchRedis {
   /** redis://127.0.0.1:<port> */
   url: string;
+  /** redis-server's process id (to report which CPUs it may run on). */
+  pid: number;
   /** Lua script calls served so far (EVALSHA and EVAL): the limiter makes one per debit and one per refund. */
   scriptCalls(): Promise<number>;
   /** Resolves when redis-server has exited, however it ended (a crash mid-run included). */
@@ -66,6 +68,7 @@ export async function startRedis(): Promise<BenchRedis> {
 
   return {
     url,
+    pid: child.pid!,
     exited,
     async scriptCalls() {
       const info = await client.info('commandstats');
