@@ -16,10 +16,12 @@ const DEEP_PAYMENTS = 50;
 /** The deep scenario is there to measure large answers: below this its set-up fails. */
 const DEEP_MIN_BYTES = 50 * 1024;
 /**
- * Every field of the payments, their items' products and those products'
- * stock per warehouse. Planned as a payments fetch, then products and
- * inventory entity fetches in parallel (payments holds the product ids both
- * need), merged into 50 payments x 1-4 items.
+ * Every field of the payments, their items' products, those products'
+ * stock per warehouse and the value of that stock. Planned as a payments
+ * fetch, then products and inventory entity fetches in parallel (payments
+ * holds the product ids both need), then a second inventory entity fetch
+ * for `stockValue`, which requires the price products answered: two levels
+ * of entity fetches over three subgraphs, merged into 50 payments x 1-4 items.
  */
 const DEEP_FEDERATED = `query DeepFederated($first: Int!) {
   payments(first: $first) {
@@ -38,6 +40,7 @@ const DEEP_FEDERATED = `query DeepFederated($first: Int!) {
             available onHand reserved
             warehouses { available onHand reserved warehouse { id name location } }
           }
+          stockValue { amount currency }
         }
       }
     }

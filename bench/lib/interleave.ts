@@ -1,5 +1,5 @@
 import { measure, type BenchRequest, type GraphQLRequestBody, type LoadOptions, type RunResult } from './load';
-import { memoryOf, perCpuSeconds, resetPeakRss } from './proc';
+import { cpuSecondsOf, memoryOf, perCpuSeconds, resetPeakRss } from './proc';
 
 /** Posts one GraphQL request and returns `data`; throws on HTTP or GraphQL errors. */
 export type GraphQLClient = (request: GraphQLRequestBody) => Promise<Record<string, unknown>>;
@@ -111,7 +111,7 @@ export async function runInterleaved(
   const series: TargetSeries[] = targets.map((t) => ({ target: t.name, rounds: [] }));
   if (options.warmupSec > 0) {
     for (const [i, target] of targets.entries()) {
-      series[i].warmup = await measureWithCpus(target.url, request, { ...options, durationSec: options.warmupSec });
+      series[i].warmup = await measureWithCpus(target.url, target.pid, request, { ...options, durationSec: options.warmupSec });
       log(`  warm-up  ${target.name.padEnd(NAME_WIDTH)} ${formatRun(series[i].warmup!)}`);
     }
   }
@@ -120,7 +120,7 @@ export async function runInterleaved(
       const i = (round - 1 + k) % targets.length;
       const target = targets[i];
       const finishAudit = await target.audit?.(request);
-      const result = await measureWithCpus(target.url, request, options);
+      const result = await measureWithCpus(target.url, target.pid, request, options);
       series[i].rounds.push(result);
       const audit = await finishAudit?.(result);
       if (audit) (series[i].audits ??= []).push(audit);
@@ -148,10 +148,18 @@ export async function runInterleaved(
   return { request, answerBytes, series, problems };
 }
 
-/** measure(), plus how busy each CPU was meanwhile: a saturated subgraph CPU caps every target alike. */
-async function measureWithCpus(url: string, request: BenchRequest, options: LoadOptions): Promise<RunResult> {
+/**
+ * measure(), plus how busy each CPU was meanwhile (a saturated subgraph CPU
+ * caps every target alike) and the gateway process's own CPU time per
+ * answer: what the gateway costs, whatever else set the pace.
+ */
+async function measureWithCpus(url: string, pid: number, request: BenchRequest, options: LoadOptions): Promise<RunResult> {
   const before = perCpuSeconds();
+  const gatewayBefore = cpuSecondsOf(pid);
   const result = await measure(url, request, options);
+  const gatewayAfter = cpuSecondsOf(pid);
+  const gatewaySeconds = gatewayAfter.user + gatewayAfter.system - gatewayBefore.user - gatewayBefore.system;
+  if (result.responses > 0) result.gatewayCpuMsPerAnswer = (1000 * gatewaySeconds) / result.responses;
   result.cpuBusyPercent = perCpuSeconds().map((after, cpu) => {
     const total = after.total - (before[cpu]?.total ?? 0);
     return total > 0 ? Math.round((100 * (after.busy - before[cpu].busy)) / total) : 0;
@@ -165,7 +173,8 @@ const NAME_WIDTH = 18;
 function formatRun(r: RunResult): string {
   const flaws = r.valid ? '' : `  INVALID: ${r.non2xx} non-2xx, ${r.badBodies} bad bodies, ${r.connectionErrors} conn errors`;
   const cpus = r.cpuBusyPercent?.map((busy, cpu) => `cpu${cpu} ${busy}%`).join(' ');
-  return `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${cpus ? `  ${cpus}` : ''}${flaws}`;
+  const own = r.gatewayCpuMsPerAnswer === undefined ? '' : `  gateway ${r.gatewayCpuMsPerAnswer.toFixed(2)} CPU ms/answer`;
+  return `${r.rps.toFixed(0).padStart(7)} req/s  p50 ${r.p50Ms} ms  p99 ${r.p99Ms} ms${cpus ? `  ${cpus}` : ''}${own}${flaws}`;
 }
 
 /** JSON with object keys sorted, so two equal answers compare equal whatever their key order. */

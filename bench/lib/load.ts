@@ -38,6 +38,8 @@ export interface RunResult {
   valid: boolean;
   /** Busy percent of each CPU (index = CPU number) during the run; set by runInterleaved. */
   cpuBusyPercent?: number[];
+  /** CPU time (user + system) the gateway process spent per answer during the run. */
+  gatewayCpuMsPerAnswer?: number;
 }
 
 /**

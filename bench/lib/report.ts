@@ -45,6 +45,9 @@ export interface TargetSummary {
   peakRssRatio?: number;
   /** Mean over the measured rounds of each CPU's busy percent (index = CPU number). */
   cpuBusyPercent?: number[];
+  /** The gateway's own CPU per answer, mean over the rounds; and answers per gateway CPU-second over the baseline's (its efficiency, whatever capped the RPS). */
+  gatewayCpuMs?: number;
+  perCoreRatio?: number;
 }
 
 export interface ScenarioReport {
@@ -75,6 +78,8 @@ export function summarize(scenario: { name: string; description: string }, run: 
         p50Ms: mean(s.rounds.map((r) => r.p50Ms)),
       };
       if (s.peakRssKiB !== undefined) Object.assign(summary, { peakRssMiB: s.peakRssKiB / 1024, peakRssSince: s.peakRssSince });
+      const cpuMs = s.rounds.flatMap((r) => (r.gatewayCpuMsPerAnswer !== undefined ? [r.gatewayCpuMsPerAnswer] : []));
+      if (cpuMs.length > 0) summary.gatewayCpuMs = mean(cpuMs);
       if (cpuRounds.length > 0) summary.cpuBusyPercent = cpuRounds[0].map((_, cpu) => Math.round(mean(cpuRounds.map((busy) => busy[cpu] ?? 0))));
       return summary;
     });
@@ -85,6 +90,7 @@ export function summarize(scenario: { name: string; description: string }, run: 
       s.rpsRatio = s.rps / base.rps;
       s.p99Ratio = s.p99Ms / base.p99Ms;
       if (s.peakRssMiB !== undefined && base.peakRssMiB !== undefined) s.peakRssRatio = s.peakRssMiB / base.peakRssMiB;
+      if (s.gatewayCpuMs && base.gatewayCpuMs) s.perCoreRatio = base.gatewayCpuMs / s.gatewayCpuMs;
     }
   }
   return {
@@ -115,13 +121,15 @@ export function formatTable(reports: ScenarioReport[], baseline: string): string
     'peak RSS MiB',
     `RSS x/${baseline}`,
     'cpu busy %',
+    'gw CPU ms/ans',
+    `per core x/${baseline}`,
     'result',
   ];
   const rows: string[][] = [];
   const ratio = (value: number | undefined, target: string) => (value === undefined ? (target === baseline ? 'baseline' : '-') : `${value.toFixed(2)}x`);
   let lifetimePeaks = false;
   for (const report of reports) {
-    if (report.summaries.length === 0) rows.push([report.scenario, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', 'INVALID']);
+    if (report.summaries.length === 0) rows.push([report.scenario, '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', '-', 'INVALID']);
     for (const s of report.summaries) {
       lifetimePeaks ||= s.peakRssSince === 'start';
       rows.push([
@@ -136,13 +144,15 @@ export function formatTable(reports: ScenarioReport[], baseline: string): string
         s.peakRssMiB === undefined ? '-' : `${s.peakRssSince === 'start' ? '*' : ''}${s.peakRssMiB.toFixed(0)}`,
         ratio(s.peakRssRatio, s.target),
         s.cpuBusyPercent?.join('/') ?? '-',
+        s.gatewayCpuMs === undefined ? '-' : s.gatewayCpuMs.toFixed(2),
+        ratio(s.perCoreRatio, s.target),
         s.valid ? 'ok' : 'INVALID',
       ]);
     }
   }
   const problems = reports.flatMap((r) => r.problems.map((p) => `  ${r.scenario}: ${p}`));
   return [
-    ...formatColumns(header, rows, new Set([2, 3, 4, 5, 6, 7, 8, 9, 10])),
+    ...formatColumns(header, rows, new Set([2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])),
     ...(lifetimePeaks ? ['* peak since the process started: this kernel does not let /proc/<pid>/clear_refs reset it per scenario'] : []),
     ...(problems.length > 0 ? ['', 'Invalid runs (their numbers are not a comparison):', ...problems] : []),
   ].join('\n');

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLResponse } from '@apollo/server';
 import { parseJsonBody, readBody } from './body';
-import { HttpError, TransportErrorCode, answerFailure, sendJson } from './errors';
+import { HttpError, TransportErrorCode, answerFailure, sendBody, sendJson } from './errors';
 import type { Logger } from '../logger';
 
 export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
@@ -92,13 +92,9 @@ export function createGraphQLHttpHandler<TContext extends BaseContext>(
 }
 
 async function writeResponse(res: ServerResponse, response: HTTPGraphQLResponse): Promise<void> {
+  if (response.body.kind === 'complete') return sendBody(res, response.status ?? 200, Object.fromEntries(response.headers), response.body.string);
   res.statusCode = response.status ?? 200;
   for (const [name, value] of response.headers) res.setHeader(name, value);
-  if (response.body.kind === 'complete') {
-    res.setHeader('content-length', Buffer.byteLength(response.body.string));
-    res.end(response.body.string);
-    return;
-  }
   for await (const chunk of response.body.asyncIterator) {
     if (res.destroyed) break;
     res.write(chunk);

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { ResolverMap } from '../shared/resolver-map';
 import type { StockChangedEvent } from '../../lib/events/catalogue';
 import { gatewayOnlySubscriptions, type EventPublisher } from '../shared/events';
 import type { Identity } from '../shared/gateway-auth';
@@ -16,10 +16,15 @@ export interface InventoryContext {
   events: EventPublisher;
 }
 
+interface Money {
+  amount: number;
+  currency: string;
+}
+
 /** Inventory's Product is its key; `stock` is resolved per field through the loader. */
 type ProductRef = { id: string };
 
-export const inventoryResolvers: GraphQLResolverMap<InventoryContext> = {
+export const inventoryResolvers: ResolverMap<InventoryContext> = {
   Query: {
     warehouses: (_: unknown, __: unknown, { store }: InventoryContext) => store.listWarehouses(),
     reservation: (_: unknown, { id }: { id: string }, { store }: InventoryContext) => store.getReservation(id),
@@ -59,8 +64,14 @@ export const inventoryResolvers: GraphQLResolverMap<InventoryContext> = {
   },
 
   Product: {
-    __resolveReference: (reference: ProductRef): ProductRef => ({ id: reference.id }),
+    __resolveReference: (reference: ProductRef & { price?: Money }): ProductRef => reference,
     stock: (product: ProductRef, _: unknown, { loaders }: InventoryContext) => loaders.stockByProductId.load(product.id),
+    // The gateway sends the price with the reference (@requires); the units come from the same batched loader as `stock`.
+    stockValue: async (product: ProductRef & { price?: Money }, _: unknown, { loaders }: InventoryContext): Promise<Money | null> => {
+      if (!product.price) return null;
+      const level = await loaders.stockByProductId.load(product.id);
+      return level ? { amount: level.onHand * product.price.amount, currency: product.price.currency } : null;
+    },
   },
 
   Reservation: {

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { ResolverMap } from '../shared/resolver-map';
 import type { PaymentStatusChangedEvent } from '../../lib/events/catalogue';
 import { gatewayOnlySubscriptions, type EventPublisher } from '../shared/events';
 import type { Identity } from '../shared/gateway-auth';
@@ -36,7 +36,7 @@ async function assertMayChange({ identity, loaders }: PaymentsContext, id: strin
   if (visiblePayment(identity, await loaders.paymentById.load(id)) === null) throw paymentNotFound(id);
 }
 
-export const paymentsResolvers: GraphQLResolverMap<PaymentsContext> = {
+export const paymentsResolvers: ResolverMap<PaymentsContext> = {
   Query: {
     // Someone else's payment answers null without an error, exactly as an unknown id does.
     payment: async (_: unknown, { id }: { id: string }, { loaders, identity }: PaymentsContext) =>

@@ -1,4 +1,4 @@
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { ResolverMap } from '../shared/resolver-map';
 import type { PriceChangedEvent, ProductCreatedEvent } from '../../lib/events/catalogue';
 import { gatewayOnlySubscriptions, type EventPublisher } from '../shared/events';
 import type { Identity } from '../shared/gateway-auth';
@@ -24,7 +24,7 @@ const productOf = (event: { productId: string }, _: unknown, { loaders }: Produc
 
 const CURSOR_KIND = 'products';
 
-export const productsResolvers: GraphQLResolverMap<ProductsContext> = {
+export const productsResolvers: ResolverMap<ProductsContext> = {
   Query: {
     product: (_: unknown, { id }: { id: string }, { loaders }: ProductsContext) => loaders.productById.load(id),
 

@@ -4,7 +4,7 @@ import { unwrapResolverError } from '@apollo/server/errors';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper';
+import type { ResolverMap } from './resolver-map';
 import { GraphQLError } from 'graphql';
 import type { KeyObject } from 'node:crypto';
 import { isDevelopmentEnv } from '../../lib/env';
@@ -79,7 +79,7 @@ export interface RunningSubgraph<TStore> {
 /** What makes one subgraph different from another; everything else is shared here. */
 export interface SubgraphDefinition<TStore extends SubgraphStore, TContext extends BaseContext> {
   name: SubgraphName;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: ResolverMap<TContext>;
   createMemoryStore(): TStore;
   /** The Redis store on a connected client the service owns (and closes). */
   createRedisStore(redis: Redis): TStore;
@@ -137,7 +137,7 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
     const events = new EventPublisher(eventBus, { logger, metrics, retryDelaysMs: options.eventPublishRetryDelaysMs });
     server = new ApolloServer<TContext>({
       // The resolvers are typed against TContext, which Apollo Server builds per request from createContext.
-      schema: buildSubgraphSchema({ typeDefs: loadSubgraphTypeDefs(name), resolvers: definition.resolvers as GraphQLResolverMap<unknown> }),
+      schema: buildSubgraphSchema({ typeDefs: loadSubgraphTypeDefs(name), resolvers: definition.resolvers as ResolverMap<unknown> }),
       nodeEnv,
       logger: toApolloLogger(logger),
       // Subgraphs are composed from the SDL files and answer `_service` regardless;

@@ -66,6 +66,18 @@ describe.each(STORE_KINDS)('inventory subgraph on the %s store', (kind) => {
     });
   });
 
+  it('values the units on hand at the price the gateway sends with the reference (@requires), and nothing without one', async () => {
+    const inventory = await start();
+    const price = { amount: 1250, currency: 'EUR' };
+    const { _entities: entities } = await data(inventory, `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { stockValue { amount currency } } } }`, {
+      r: [
+        { __typename: 'Product', id: TEN_IN_WH1, price },
+        { __typename: 'Product', id: SPREAD },
+      ],
+    });
+    expect(entities).toEqual([{ stockValue: { amount: 10 * 1250, currency: 'EUR' } }, { stockValue: null }]);
+  });
+
   describe('adjustStock', () => {
     it('adds and removes units in one warehouse and answers the product with its new stock', async () => {
       const inventory = await start();

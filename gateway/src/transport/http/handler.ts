@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJsonBody, readBody } from '../../../../lib/http/body';
-import { HttpError, TransportErrorCode, answerFailure } from '../../../../lib/http/errors';
+import { HttpError, TransportErrorCode, answerFailure, sendBody } from '../../../../lib/http/errors';
 import type { RouteHandler } from '../../../../lib/http/graphql-handler';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
@@ -134,8 +134,7 @@ function writeAnswer(res: ServerResponse, media: ResponseMediaType, answer: Excl
     headers = answer.headers;
     body = JSON.stringify(answer.result);
   }
-  res.writeHead(status, { ...headers, 'content-type': `${media}; charset=utf-8`, 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  sendBody(res, status, { ...headers, 'content-type': `${media}; charset=utf-8` }, body);
 }
 
 const BOUNDARY = 'graphql';
@@ -164,6 +163,5 @@ async function writeParts(res: ServerResponse, format: IncrementalFormat, answer
 }
 
 function sendPage(res: ServerResponse, html: string): void {
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': Buffer.byteLength(html) });
-  res.end(html);
+  sendBody(res, 200, { 'content-type': 'text/html; charset=utf-8' }, html);
 }

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { GraphQLFormattedError } from 'graphql';
 import { parseJsonBody, readBody } from '../../../../lib/http/body';
-import { HttpError, TransportErrorCode, answerFailure, sendHttpError } from '../../../../lib/http/errors';
+import { HttpError, TransportErrorCode, answerFailure, sendBody, sendHttpError } from '../../../../lib/http/errors';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
 import { onCallerExpiry } from '../../auth/expiry';
@@ -254,6 +254,5 @@ function sendRejection(res: ServerResponse, errors: readonly GraphQLFormattedErr
     return { ...error, extensions };
   });
   const body = JSON.stringify({ errors: shown });
-  res.writeHead(status, { ...headers, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-  res.end(body);
+  sendBody(res, status, { ...headers, 'content-type': 'application/json; charset=utf-8' }, body);
 }
