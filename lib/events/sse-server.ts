@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RouteHandler } from '../http/graphql-handler';
+import type { RouteHandler } from '../http/routes';
 import { HttpError, TransportErrorCode } from '../http/errors';
 import type { Logger } from '../logger';
 import type { EventBus, Unsubscribe } from './bus';

@@ -3,8 +3,8 @@ import { HeaderMap, type ApolloServer, type BaseContext, type HTTPGraphQLRespons
 import { parseJsonBody, readBody } from './body';
 import { HttpError, TransportErrorCode, answerFailure, sendBody, sendJson } from './errors';
 import type { Logger } from '../logger';
+import type { RouteHandler } from './routes';
 
-export type RouteHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
 export interface GraphQLHttpHandlerOptions<TContext extends BaseContext> {
   /** A started Apollo Server. */
@@ -100,12 +100,4 @@ async function writeResponse(res: ServerResponse, response: HTTPGraphQLResponse)
     res.write(chunk);
   }
   res.end();
-}
-
-/** `/health`: the process is alive and serving. */
-export const healthRoute: RouteHandler = (_req, res) => sendJson(res, 200, { status: 'ok' });
-
-/** `/ready`: 200 once `isReady()` holds, 503 before (load balancers keep traffic away until then). */
-export function readinessRoute(isReady: () => boolean): RouteHandler {
-  return (_req, res) => (isReady() ? sendJson(res, 200, { status: 'ready' }) : sendJson(res, 503, { status: 'starting' }));
 }

@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import type { RouteHandler } from '../../lib/http/graphql-handler';
+import type { RouteHandler } from '../../lib/http/routes';
 import type { SubgraphName } from './ports';
 import type { SubgraphStore } from './store';
 

@@ -1,7 +1,7 @@
 import type Redis from 'ioredis';
 import { ApolloServer, type BaseContext } from '@apollo/server';
 import { unwrapResolverError } from '@apollo/server/errors';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { ResolverMap } from './resolver-map';
@@ -11,7 +11,8 @@ import { isDevelopmentEnv } from '../../lib/env';
 import { InProcessEventBus, RedisEventBus, type EventBus } from '../../lib/events/bus';
 import { channelsPublishedBy } from '../../lib/events/catalogue';
 import { createEventStreamEndpoint, type EventStreamEndpoint } from '../../lib/events/sse-server';
-import { createGraphQLHttpHandler, healthRoute, readinessRoute } from '../../lib/http/graphql-handler';
+import { createGraphQLHttpHandler } from '../../lib/http/graphql-handler';
+import { healthRoute, readinessRoute } from '../../lib/http/routes';
 import { startHttpServer, type RunningHttpServer } from '../../lib/http/server';
 import { createLogger, type LogLevel, type Logger } from '../../lib/logger';
 import { toApolloLogger } from '../../lib/apollo-logger';
@@ -159,6 +160,9 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
         useRequestMetrics<TContext>(metrics),
         ApolloServerPluginLandingPageDisabled(),
         ApolloServerPluginInlineTraceDisabled(),
+        // Its per-field hook wraps every resolver: about 30% of a subgraph's CPU on a 100-entity answer (profiled).
+        // Cache hints are the gateway's to read from the schema; subgraphs send none.
+        ApolloServerPluginCacheControlDisabled(),
         // "Did you mean ...?" would reveal field names that introspection hides.
         ...(introspection ? [] : [ApolloServerPluginDisableSuggestions()]),
       ],

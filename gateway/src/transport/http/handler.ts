@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { parseJsonBody, readBody } from '../../../../lib/http/body';
 import { HttpError, TransportErrorCode, answerFailure, sendBody } from '../../../../lib/http/errors';
-import type { RouteHandler } from '../../../../lib/http/graphql-handler';
+import type { RouteHandler } from '../../../../lib/http/routes';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
 import type { ConnectionInfo, IncrementalResponse, OperationRequest, Pipeline, SingleAnswer } from '../../pipeline';

@@ -1,4 +1,3 @@
-import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 
 /**
  * The GraphQL IDE page browsers get on GET /graphql when `security.ide` is on:
@@ -7,6 +6,8 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
  * bundled, offline IDE is future work.
  */
 export async function renderIdePage(): Promise<string> {
+  // Loaded only when the IDE is on: production gateways never hold Apollo Server in memory.
+  const { ApolloServerPluginLandingPageLocalDefault } = require('@apollo/server/plugin/landingPage/default') as typeof import('@apollo/server/plugin/landingPage/default');
   const plugin = ApolloServerPluginLandingPageLocalDefault({ footer: false, embed: true });
   const listener = await plugin.serverWillStart?.({} as never);
   const page = await listener?.renderLandingPage?.();
