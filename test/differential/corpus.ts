@@ -1,4 +1,3 @@
-import type { buildSubgraphSchema } from '@apollo/subgraph';
 
 /**
  * What the differential corpus must exercise, as a whole. Every operation
@@ -71,17 +70,8 @@ export interface CorpusOperation {
   apolloQuirk?: { reason: string; data: string };
 }
 
-type SchemaModules = Parameters<typeof buildSubgraphSchema>[0];
-/** The resolver map `buildSubgraphSchema` takes (its type is not exported by @apollo/subgraph). */
-export type SubgraphResolvers = NonNullable<Extract<SchemaModules, { typeDefs: unknown; resolvers?: unknown }>['resolvers']>;
-
-/** A subgraph written for these specs: its SDL and a factory of resolvers over fresh, deterministic in-memory data. */
-export interface SubgraphDefinition {
-  name: string;
-  typeDefs: string;
-  /** Called once per start, so every stack starts from the same data whatever mutations ran before. */
-  createResolvers(): SubgraphResolvers;
-}
+export type { SubgraphDefinition, SubgraphResolvers } from '../support/subgraph-server';
+import type { SubgraphDefinition } from '../support/subgraph-server';
 
 export interface SupergraphDefinition {
   name: string;

@@ -3,7 +3,7 @@ import { parse } from 'graphql';
 import type { RunningGateway } from '../../gateway/src/gateway';
 import { startTestGateway, writeSupergraphFile } from '../support/gateway';
 import { postGraphQL } from '../support/http';
-import { startSubgraph, type RunningSubgraph } from '../differential/stack';
+import { startSubgraph, type RunningSubgraph } from '../support/subgraph-server';
 
 /**
  * @fromContext: an argument a subgraph takes from an ancestor of the entity

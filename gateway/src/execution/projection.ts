@@ -8,6 +8,9 @@ import {
   isNonNullType,
   isObjectType,
   isScalarType,
+  isUnionType,
+  type GraphQLInterfaceType,
+  type GraphQLObjectType,
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
@@ -172,11 +175,7 @@ function compositeNamed(schema: GraphQLSchema, name: string): GraphQLCompositeTy
 /** `condition` applies to objects of `type`: the same type, or `type` implements it or belongs to it. */
 function isSubtype(schema: GraphQLSchema, condition: GraphQLCompositeType, type: GraphQLCompositeType): boolean {
   if (condition === type) return true;
-  return isAbstractType(condition) && !isUnion(type) && schema.isSubType(condition, type as never);
-}
-
-function isUnion(type: GraphQLNamedType): boolean {
-  return !isObjectType(type) && !('getInterfaces' in type);
+  return isAbstractType(condition) && !isUnionType(type) && schema.isSubType(condition, type as GraphQLObjectType | GraphQLInterfaceType);
 }
 
 const INTEGER = /^-?(?:0|[1-9][0-9]*)$/;
