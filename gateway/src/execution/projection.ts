@@ -341,7 +341,7 @@ class ProjectionRun {
     const runtime = typeof typename === 'string' && typename !== '' ? compositeNamed(selections.schema, typename) : undefined;
     const reader = selections.readerFor(runtime);
     // Plain objects filled in one order per reader share a hidden class (null-prototype ones start as
-    // dictionaries, 2x slower to fill and to serialize); the one key that would reach the prototype is defined instead.
+    // dictionaries, slower to fill and to serialize); the one key that would reach the prototype is defined instead.
     const output: ResultObject = {};
     for (const field of reader) {
       if (field.kind === 'typename') {
