@@ -24,6 +24,7 @@ import { ServiceGroup } from '../scripts/start';
 import type { Caller } from '../gateway/src/auth/caller';
 import { QueryPlanExecutor, type SubgraphSender } from '../gateway/src/execution';
 import { buildFederatedSchema } from '../gateway/src/federation/schema';
+import { GatewayConfigSchema } from '../gateway/src/config/schema';
 import { PooledDataSource, type SubgraphResponse } from '../gateway/src/federation/pooled-data-source';
 import { readSupergraph } from '../gateway/src/federation/supergraph';
 import { BENCH_CALLER, BENCH_IDENTITY_ENV } from './lib/auth';
@@ -81,7 +82,7 @@ async function main(): Promise<number> {
     const supergraph = readSupergraph(supergraphPath);
     const federated = buildFederatedSchema(supergraph.executableSdl, supergraphPath);
     const signer = new IdentitySigner(identityPrivateKey(BENCH_IDENTITY_ENV.gateway.INTERNAL_AUTH_PRIVATE_KEY));
-    const live = new Map(supergraph.subgraphs.map(({ name, url }) => [name, new PooledDataSource({ name, url, timeoutMs: 30_000, connections: 8, signer })]));
+    const live = new Map(supergraph.subgraphs.map(({ name, url }) => [name, new PooledDataSource({ name, urls: [url], policy: { ...GatewayConfigSchema.parse({ supergraph: { path: '-' } }).subgraphRequests, maxConnectionsPerSubgraph: 8 }, signer })]));
     const recordings = { native: new Map() as Recording, apollo: new Map() as Recording };
     let replaying = false;
 

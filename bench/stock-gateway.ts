@@ -41,13 +41,14 @@ async function main(): Promise<void> {
   if (!key) throw new Error('stock-gateway: INTERNAL_AUTH_PRIVATE_KEY is required (the subgraphs check the identity it signs)');
   const signer = new IdentitySigner(identityPrivateKey(key));
   const caller = { authenticated: true, subject: BENCH_CALLER.subject, scopes: new Set<string>(BENCH_CALLER.scopes), expiresAt: null };
-  // Our gateway's defaults, so this variant differs from ours only above the fetcher.
+  // Our gateway's defaults, so this variant differs from ours only above the fetcher; no deduplication
+  // (as for ours: every benchmark request is identical, so sharing fetches would measure the workload, not the gateway).
   const { subgraphRequests } = GatewayConfigSchema.parse({ supergraph: { path: '-' } });
   const gateway = new ApolloGateway({
     supergraphSdl,
     buildService: ({ name, url }) =>
       pooled
-        ? new PooledDataSource({ name, url: url!, timeoutMs: subgraphRequests.timeoutMs, connections: subgraphRequests.maxConnectionsPerSubgraph, signer })
+        ? new PooledDataSource({ name, urls: [url!], policy: { ...subgraphRequests, dedup: false }, signer })
         : new SigningDataSource({ url }, name, signer),
   });
   // Stopping is Apollo Server's default (server.stop() on SIGINT/SIGTERM), but then the process exits

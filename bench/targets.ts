@@ -173,6 +173,8 @@ const ours: GatewayProcessOptions = {
     JWT_SECRET: BENCH_JWT_SECRET,
     GATEWAY_RATE_LIMIT_TIERS: UNTHROTTLED_TIERS,
     GATEWAY_MAX_COST: UNREFUSED_MAX_COST,
+    // Every benchmark request is identical: sharing in-flight subgraph fetches would measure that, not the gateway.
+    GATEWAY_SUBGRAPH_DEDUP: 'false',
   },
   readyPath: '/ready',
   limiterStore: 'memory',

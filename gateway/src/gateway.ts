@@ -12,6 +12,7 @@ import { createApiKeys } from './auth/api-keys';
 import { createTokenVerifier, tokenSetupWarnings } from './auth/token-verifier';
 import { isDevelopmentEnv } from '../../lib/env';
 import type { GatewayConfig } from './config/schema';
+import { trafficPolicyOf } from './config/traffic';
 import { PooledDataSource } from './federation/pooled-data-source';
 import { buildFederatedSchema } from './federation/schema';
 import { SupergraphError, readSupergraph, resolveSubgraphUrls } from './federation/supergraph';
@@ -65,9 +66,9 @@ export async function startGateway(
   const limiter = charging ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
 
   const dataSources = new Map(
-    [...subgraphUrls].map(([name, url]) => [
+    [...subgraphUrls].map(([name, urls]) => [
       name,
-      new PooledDataSource({ name, url, timeoutMs: config.subgraphRequests.timeoutMs, connections: config.subgraphRequests.maxConnectionsPerSubgraph, signer }),
+      new PooledDataSource({ name, urls, policy: trafficPolicyOf(config.subgraphRequests, config.subgraphs[name]), signer, logger }),
     ]),
   );
   const closeDataSources = () => Promise.all([...dataSources.values()].map((d) => d.close()));
@@ -97,7 +98,8 @@ export async function startGateway(
         supergraphSdl: supergraph.sdl,
         executor,
         dataSources,
-        subgraphUrls,
+        // Events are followed on each subgraph's first instance (embedded mode; with Redis they come from Redis).
+        subgraphUrls: new Map([...subgraphUrls].map(([name, urls]) => [name, urls[0]])),
         signer,
         redisUrl: config.redisUrl,
         logger,
@@ -137,7 +139,12 @@ export async function startGateway(
     maxBodyBytes: limits.maxBodyBytes,
     clientIp,
     routes: {
-      '/health': (_req, res) => sendJson(res, 200, { status: 'ok', ...(limiter && { rateLimiter: limiter.health() }) }),
+      '/health': (_req, res) => {
+        const subgraphs = Object.fromEntries([...dataSources].map(([name, source]) => [name, source.health()]));
+        // Alive (200) either way; `degraded` says some subgraph takes no requests right now.
+        const degraded = Object.values(subgraphs).some((s) => s.state === 'open');
+        sendJson(res, 200, { status: degraded ? 'degraded' : 'ok', subgraphs, ...(limiter && { rateLimiter: limiter.health() }) });
+      },
       '/ready': readinessRoute(() => accepting),
       '/metrics': (_req, res) =>
         sendText(

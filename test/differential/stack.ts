@@ -40,6 +40,8 @@ export async function startDifferentialStack(definition: SupergraphDefinition): 
           GATEWAY_EXECUTION_ENGINE: engine,
           GATEWAY_COST_ENABLED: 'false',
           GATEWAY_SUBSCRIPTIONS_ENABLED: 'false',
+          // Every operation meets the dead subgraph itself: an open breaker would answer for it after a few.
+          GATEWAY_SUBGRAPH_BREAKER_ENABLED: 'false',
         });
       }),
     );

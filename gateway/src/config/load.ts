@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { DEV_IDENTITY_PRIVATE_KEY, identityPrivateKey } from '../../../lib/auth/internal-identity';
 import { isDevelopmentEnv } from '../../../lib/env';
 import { DEV_JWT_SECRET } from '../auth/dev-secret';
@@ -23,6 +24,13 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'SUPERGRAPH_PATH', path: 'supergraph.path', kind: 'string' },
   { env: 'GATEWAY_SUBGRAPH_TIMEOUT_MS', path: 'subgraphRequests.timeoutMs', kind: 'int' },
   { env: 'GATEWAY_SUBGRAPH_MAX_CONNECTIONS', path: 'subgraphRequests.maxConnectionsPerSubgraph', kind: 'int' },
+  { env: 'GATEWAY_SUBGRAPH_LOAD_BALANCING', path: 'subgraphRequests.loadBalancing', kind: 'string' },
+  { env: 'GATEWAY_SUBGRAPH_DEDUP', path: 'subgraphRequests.dedup', kind: 'bool' },
+  { env: 'GATEWAY_SUBGRAPH_RETRY_ENABLED', path: 'subgraphRequests.retry.enabled', kind: 'bool' },
+  { env: 'GATEWAY_SUBGRAPH_MAX_ATTEMPTS', path: 'subgraphRequests.retry.maxAttempts', kind: 'int' },
+  { env: 'GATEWAY_SUBGRAPH_BREAKER_ENABLED', path: 'subgraphRequests.breaker.enabled', kind: 'bool' },
+  { env: 'GATEWAY_SUBGRAPH_BREAKER_THRESHOLD', path: 'subgraphRequests.breaker.failureThreshold', kind: 'int' },
+  { env: 'GATEWAY_SUBGRAPH_BREAKER_OPEN_MS', path: 'subgraphRequests.breaker.openMs', kind: 'int' },
   { env: 'GATEWAY_EXECUTION_ENGINE', path: 'execution.engine', kind: 'string' },
   { env: 'GATEWAY_MAX_BODY_BYTES', path: 'limits.maxBodyBytes', kind: 'int' },
   { env: 'GATEWAY_MAX_COST', path: 'limits.maxCost', kind: 'int' },
@@ -63,6 +71,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'JWT_JWKS_COOLDOWN_MS', path: 'auth.jwt.jwksCooldownMs', kind: 'int' },
   { env: 'GATEWAY_AUTHORIZATION_MODE', path: 'auth.authorizationMode', kind: 'string' },
   { env: 'INTERNAL_AUTH_PRIVATE_KEY', path: 'auth.identityPrivateKey', kind: 'string' },
+  { env: 'GATEWAY_WORKERS', path: 'workers', kind: 'string' },
   { env: 'GATEWAY_SHUTDOWN_GRACE_MS', path: 'shutdownGraceMs', kind: 'int' },
   { env: 'GATEWAY_HTTP_HEADERS_TIMEOUT_MS', path: 'http.headersTimeoutMs', kind: 'int' },
   { env: 'GATEWAY_HTTP_REQUEST_TIMEOUT_MS', path: 'http.requestTimeoutMs', kind: 'int' },
@@ -77,6 +86,8 @@ const FLAG_BINDINGS: Record<string, { path: string; kind: ValueKind }> = {
 };
 
 const SUBGRAPH_URL_ENV = /^SUBGRAPH_([A-Z0-9_]+)_URL$/;
+/** Several instances of one subgraph, comma-separated. */
+const SUBGRAPH_URLS_ENV = /^SUBGRAPH_([A-Z0-9_]+)_URLS$/;
 
 /**
  * Builds the configuration from, in increasing precedence: defaults, a JSON
@@ -104,6 +115,8 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
   for (const [name, value] of Object.entries(env)) {
     const match = SUBGRAPH_URL_ENV.exec(name);
     if (match && value) set(`subgraphs.${match[1].toLowerCase()}.url`, value, `environment variable ${name}`);
+    const several = SUBGRAPH_URLS_ENV.exec(name);
+    if (several && value) set(`subgraphs.${several[1].toLowerCase()}.urls`, coerce(value, 'list', name), `environment variable ${name}`);
   }
   for (const [flag, value] of flags) {
     if (flag === '--config') continue;
@@ -162,6 +175,13 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
   if (config.auth.apiKeysInRedis && !config.redisUrl) {
     throw new ConfigError(`Invalid configuration: auth.apiKeysInRedis${source('auth.apiKeysInRedis')}: needs redisUrl (REDIS_URL)`);
   }
+  const workers = config.workers === 'auto' ? availableParallelism() : config.workers;
+  // Without Redis each worker would keep its own rate-limit buckets (N times every budget) and event subscriptions.
+  if (production && workers > 1 && !config.redisUrl) {
+    throw new ConfigError(
+      `Invalid configuration: workers${source('workers')}: ${workers} workers need redisUrl (REDIS_URL); without Redis each worker keeps its own rate-limit buckets (every budget multiplied by the workers) and its own event subscriptions (set REDIS_URL, or run one worker; development and test only warn)`,
+    );
+  }
   for (const [i, rule] of config.rateLimit.rules.entries()) {
     if (!(rule.tier in config.rateLimit.tiers)) {
       throw new ConfigError(`Invalid configuration: rateLimit.rules.${i}.tier${source('rateLimit.rules')}: no tier named "${rule.tier}" in rateLimit.tiers`);
@@ -191,6 +211,7 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
       identityPrivateKey: identityKey ?? DEV_IDENTITY_PRIVATE_KEY,
     },
     logLevel: config.logLevel as GatewayConfig['logLevel'],
+    workers,
     security: {
       introspection: config.security.introspection ?? !production,
       ide: config.security.ide ?? !production,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LOG_LEVELS } from '../../../lib/logger';
+import { SubgraphOverridesSchema, SubgraphRequestsSchema } from './traffic';
 
 const positiveInt = z.number().int().positive();
 
@@ -22,17 +23,10 @@ export const GatewayConfigSchema = z
       /** Path to a composed supergraph SDL file (`npm run compose` writes ./supergraph.graphql). */
       path: z.string().min(1),
     }),
-    /** Per-subgraph overrides, keyed by the subgraph's name in the supergraph. */
-    subgraphs: z.record(z.string(), z.object({ url: z.url({ protocol: /^https?$/ }).optional() }).strict()).default({}),
-    subgraphRequests: z
-      .object({
-        /** Time allowed for one subgraph request (headers and body). */
-        timeoutMs: positiveInt.default(30_000),
-        /** Keep-alive connections kept open per subgraph. */
-        maxConnectionsPerSubgraph: positiveInt.default(128),
-      })
-      .strict()
-      .default({ timeoutMs: 30_000, maxConnectionsPerSubgraph: 128 }),
+    /** Per-subgraph URLs and traffic-shaping overrides, keyed by the subgraph's name in the supergraph. */
+    subgraphs: SubgraphOverridesSchema,
+    /** Traffic shaping towards every subgraph: timeouts, retries, breakers, load balancing, deduplication. */
+    subgraphRequests: SubgraphRequestsSchema,
     execution: z
       .object({
         /**
@@ -187,6 +181,17 @@ export const GatewayConfigSchema = z
       .prefault({}),
     /** Redis for state shared between replicas (rate limits, events). Absent: embedded in-process state. */
     redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
+    /**
+     * Gateway processes on this host (node:cluster): a primary forks this many workers that share the port and
+     * nothing but Redis. `auto`: one per available CPU (os.availableParallelism()). More than one needs redisUrl
+     * in production.
+     */
+    workers: z
+      .preprocess(
+        (value) => (typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : value),
+        z.union([positiveInt, z.literal('auto')], { error: 'expected a positive integer or "auto"' }),
+      )
+      .default(1),
     /** How long shutdown waits for in-flight requests before closing their connections. */
     shutdownGraceMs: z.number().int().min(0).default(10_000),
     http: z
@@ -214,7 +219,9 @@ export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
 type Parsed = z.output<typeof GatewayConfigSchema>;
 
 /** The validated configuration, with environment-dependent defaults resolved. */
-export type GatewayConfig = Omit<Parsed, 'security' | 'logLevel' | 'auth'> & {
+export type GatewayConfig = Omit<Parsed, 'security' | 'logLevel' | 'auth' | 'workers'> & {
+  /** `auto` resolved to the number of available CPUs. */
+  workers: number;
   logLevel: (typeof LOG_LEVELS)[number];
   security: { introspection: boolean; ide: boolean };
   /** Secrets resolved: the development defaults outside production, never in it. */

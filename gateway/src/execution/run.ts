@@ -5,9 +5,9 @@ import type { SubgraphResponse } from '../federation/pooled-data-source';
 import type { CompiledFetch } from './fetch';
 import { applyRewrites, deepMerge, type ResultObject, type TypeMatcher } from './merge';
 
-/** Sends a serialized request to a subgraph as a caller (the pooled data source). */
+/** Sends a serialized request to a subgraph as a caller (the pooled data source); only queries may be retried or shared. */
 export interface SubgraphSender {
-  send(body: string, caller: Caller): Promise<SubgraphResponse>;
+  send(body: string, caller: Caller, kind?: 'query' | 'mutation' | 'subscription'): Promise<SubgraphResponse>;
 }
 
 /** What a plan run needs from the executor: compiled fetches, subgraphs, the supergraph's types. */
@@ -99,7 +99,7 @@ export class PlanRun {
     const variablesJson = this.variablesJson(fetch);
 
     if (!fetch.representationOf) {
-      const response = await sender.send(fetch.bodyPrefix + variablesJson + '}', this.caller);
+      const response = await sender.send(fetch.bodyPrefix + variablesJson + '}', this.caller, fetch.node.operationKind);
       if (response.errors) this.subgraphErrors(response.errors, node, (path) => (path ? [...cursor.path, ...path] : undefined));
       const data = response.data;
       if (!data) return;
@@ -169,7 +169,7 @@ export class PlanRun {
     if (unique.length === 0) return;
     if (fetch.variableUsages.includes('representations')) throw new Error('Variables cannot contain key "representations"');
     const body = `${fetch.bodyPrefix}{"representations":[${unique.join(',')}]${variablesJson === '{}' ? '}' : `,${variablesJson.slice(1)}`}}`;
-    const response = await sender.send(body, this.caller);
+    const response = await sender.send(body, this.caller, node.operationKind);
     if (response.errors) {
       this.subgraphErrors(response.errors, node, (path) => {
         if (!path) return undefined;

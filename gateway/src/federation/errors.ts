@@ -7,4 +7,6 @@ export const SubgraphErrorCode = {
   HttpError: 'SUBREQUEST_HTTP_ERROR',
   /** The subgraph answered, but not with a GraphQL JSON response. */
   MalformedResponse: 'SUBREQUEST_MALFORMED_RESPONSE',
+  /** Every instance of the subgraph failed repeatedly: refused without a request until a probe succeeds. */
+  CircuitOpen: 'SUBGRAPH_CIRCUIT_OPEN',
 } as const;

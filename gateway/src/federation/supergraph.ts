@@ -91,14 +91,15 @@ function stringArgument(args: readonly ConstArgumentNode[] | undefined, name: st
 }
 
 /**
- * The URL each subgraph is called on: the composed URL unless the
- * configuration overrides it. An override naming no subgraph of the
- * supergraph is a configuration mistake, reported at start-up.
+ * The URLs each subgraph is called on (several: instances load-balanced
+ * between): the composed URL unless the configuration overrides it. An
+ * override naming no subgraph of the supergraph is a configuration mistake,
+ * reported at start-up.
  */
 export function resolveSubgraphUrls(
   supergraph: Supergraph,
-  overrides: Record<string, { url?: string }>,
-): Map<string, string> {
+  overrides: Record<string, { url?: string; urls?: string[] }>,
+): Map<string, string[]> {
   const known = new Set(supergraph.subgraphs.map((s) => s.name));
   for (const name of Object.keys(overrides)) {
     if (!known.has(name)) {
@@ -107,10 +108,11 @@ export function resolveSubgraphUrls(
       );
     }
   }
-  const urls = new Map<string, string>();
+  const urls = new Map<string, string[]>();
   for (const { name, url } of supergraph.subgraphs) {
-    const resolved = overrides[name]?.url ?? url;
-    if (!resolved) throw new SupergraphError(`Subgraph "${name}" has no URL in the supergraph; set subgraphs.${name}.url`);
+    const override = overrides[name];
+    const resolved = override?.urls ?? (override?.url ? [override.url] : url ? [url] : []);
+    if (resolved.length === 0) throw new SupergraphError(`Subgraph "${name}" has no URL in the supergraph; set subgraphs.${name}.url`);
     urls.set(name, resolved);
   }
   return urls;
