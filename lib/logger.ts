@@ -1,11 +1,16 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
+
 /**
- * A small structured logger: one JSON object per line on stdout, so every
- * process of the stack (gateway replicas, subgraphs) can be read by the same
- * log pipeline. The level is chosen once at start-up.
+ * Structured logs on pino: one JSON object per line, so every process of the
+ * stack (gateway replicas, subgraphs) is read by the same log pipeline. This
+ * file is a thin adapter that keeps our small `Logger` interface (message
+ * first, fields second) for the call sites; pino does the rest: safe
+ * serialization (cycles, BigInt), errors with pino's standard serializer,
+ * redaction of credentials, and the request id of the request being served
+ * (`requestId`, from the log scope) on every line logged while serving it.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error' | 'silent';
-
-const SEVERITY: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -15,28 +20,86 @@ export interface Logger {
   child(fields: Record<string, unknown>): Logger;
 }
 
-export const LOG_LEVELS = Object.keys(SEVERITY) as LogLevel[];
+export const LOG_LEVELS: LogLevel[] = ['debug', 'info', 'warn', 'error', 'silent'];
 
-export function createLogger(level: LogLevel, base: Record<string, unknown> = {}): Logger {
-  const threshold = SEVERITY[level];
-  const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: Record<string, unknown>) => {
-    if (SEVERITY[lvl] < threshold) return;
-    const line = JSON.stringify({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, errorReplacer);
-    (lvl === 'error' || lvl === 'warn' ? process.stderr : process.stdout).write(line + '\n');
-  };
-  return {
-    debug: (msg, fields) => write('debug', msg, fields),
-    info: (msg, fields) => write('info', msg, fields),
-    warn: (msg, fields) => write('warn', msg, fields),
-    error: (msg, fields) => write('error', msg, fields),
-    child: (fields) => createLogger(level, { ...base, ...fields }),
-  };
+/**
+ * Fields that must never reach a log line, at the top level of the fields or
+ * one or two levels down (`{ headers: { authorization } }`, `{ req: { headers: ... } }`).
+ */
+const SECRET_KEYS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'token', 'password'];
+export const REDACTED_PATHS: string[] = SECRET_KEYS.flatMap((key) => {
+  const name = /^[A-Za-z_$][\w$]*$/.test(key) ? key : `["${key}"]`;
+  const member = name.startsWith('[') ? name : `.${name}`;
+  return [name, `*${member}`, `*.*${member}`];
+});
+export const REDACTED = '[REDACTED]';
+
+/** What is known of the request being served; every log line written inside it carries `requestId`. */
+export interface LogScope {
+  readonly requestId: string;
 }
 
-// Errors are not enumerable; log their message and stack server-side only.
-function errorReplacer(_key: string, value: unknown): unknown {
-  if (value instanceof Error) return { name: value.name, message: value.message, stack: value.stack };
-  return value;
+const scopes = new AsyncLocalStorage<LogScope>();
+
+/** Runs `fn` (and everything it starts) inside `scope`: its log lines carry the scope's request id. */
+export function runInLogScope<S extends LogScope, R>(scope: S, fn: () => R): R {
+  return scopes.run(scope, fn);
+}
+
+/** The scope of the request being served here, if any. */
+export function currentLogScope(): LogScope | undefined {
+  return scopes.getStore();
+}
+
+function requestIdMixin(): Record<string, unknown> {
+  const scope = scopes.getStore();
+  return scope ? { requestId: scope.requestId } : {};
+}
+
+export interface LoggerOptions {
+  /**
+   * Where the lines go. Default: debug and info to stdout, warn and error to
+   * stderr. Tests pass a stream to read the lines.
+   */
+  destination?: DestinationStream;
+}
+
+export function createLogger(level: LogLevel, base: Record<string, unknown> = {}, options: LoggerOptions = {}): Logger {
+  const destination =
+    options.destination ??
+    // dedupe: a line goes to the one stream with the highest level it reaches.
+    pino.multistream(
+      [
+        { level: 'debug', stream: pino.destination({ fd: 1, sync: true }) },
+        { level: 'warn', stream: pino.destination({ fd: 2, sync: true }) },
+      ],
+      { dedupe: true },
+    );
+  const root = pino(
+    {
+      level,
+      base,
+      messageKey: 'msg',
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Errors are not enumerable: type, message, stack (and cause) through pino's own serializer, server-side only.
+      serializers: { error: pino.stdSerializers.err, err: pino.stdSerializers.err },
+      redact: { paths: REDACTED_PATHS, censor: REDACTED },
+      mixin: requestIdMixin,
+    },
+    destination,
+  );
+  return adapt(root);
+}
+
+function adapt(logger: PinoLogger): Logger {
+  return {
+    debug: (msg, fields) => (fields ? logger.debug(fields, msg) : logger.debug(msg)),
+    info: (msg, fields) => (fields ? logger.info(fields, msg) : logger.info(msg)),
+    warn: (msg, fields) => (fields ? logger.warn(fields, msg) : logger.warn(msg)),
+    error: (msg, fields) => (fields ? logger.error(fields, msg) : logger.error(msg)),
+    child: (fields) => adapt(logger.child(fields)),
+  };
 }
 
 /** The level from LOG_LEVEL, for processes that have no richer configuration. */
