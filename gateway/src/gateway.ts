@@ -1,29 +1,19 @@
 import type { IncomingMessage } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
 import { IdentitySigner, identityPrivateKey } from '../../lib/auth/internal-identity';
-import { toApolloLogger } from '../../lib/apollo-logger';
+import { isDevelopmentEnv } from '../../lib/env';
 import { sendJson, sendText } from '../../lib/http/errors';
 import { readinessRoute } from '../../lib/http/routes';
 import { startHttpServer } from '../../lib/http/server';
 import { createLogger, type Logger } from '../../lib/logger';
-import { createAuthenticator } from './auth/authenticate';
-import { AuthorizationControl } from './auth/authorization';
 import { createApiKeys } from './auth/api-keys';
+import { createAuthenticator } from './auth/authenticate';
 import { createTokenVerifier, tokenSetupWarnings } from './auth/token-verifier';
-import { isDevelopmentEnv } from '../../lib/env';
 import type { GatewayConfig } from './config/schema';
-import { trafficPolicyOf } from './config/traffic';
-import { PooledDataSource } from './federation/pooled-data-source';
-import { buildFederatedSchema } from './federation/schema';
-import { SupergraphError, readSupergraph, resolveSubgraphUrls } from './federation/supergraph';
-import { QueryPlanExecutor } from './execution';
+import { readSupergraph } from './federation/supergraph';
 import { gatewayMetrics } from './observability/metrics';
-import { Pipeline } from './pipeline';
-import { Admission } from './pipeline/admission';
-import { DocumentStage } from './pipeline/document';
-import { ApolloExecution, NativeExecution, type Execution } from './pipeline/execute';
 import { createRateLimiter } from './ratelimit';
-import { startEventDelivery } from './subscriptions/wiring';
+import { SupergraphRuntime, buildGeneration, fetchSupergraph, pollSupergraphUrl, watchSupergraphFile, type Generation, type GenerationServices } from './reload';
+import { startEventDelivery, type EventDelivery } from './subscriptions/wiring';
 import { attachGraphQLWebSocket, createSseHandler, wantsEventStream } from './transport';
 import { createGraphQLHttpHandler } from './transport/http/handler';
 import { renderIdePage } from './transport/http/ide';
@@ -39,23 +29,23 @@ export interface RunningGateway {
 const GRAPHQL_PATH = '/graphql';
 
 /**
- * Starts the gateway on a supergraph file. Follow the imports from here to
- * see every part of a request: the transports (transport/http, graphql-ws,
- * sse) prove the caller (auth/authenticate) and hand the operation to the one
- * pipeline (pipeline/index.ts), whose stages are built here: documents,
+ * Starts the gateway on a supergraph (a file, or a URL). Follow the imports
+ * from here to see every part of a request: the transports (transport/http,
+ * graphql-ws, sse) prove the caller (auth/authenticate) and hand the
+ * operation to the one pipeline (pipeline/index.ts), whose stages a
+ * generation builds from the supergraph (reload/generation.ts): documents,
  * authorization, cost and admission, execution (execution/: plans from
- * @apollo/query-planner run on our pooled subgraph connections) and event
- * delivery.
+ * @apollo/query-planner run on our subgraph clients with their traffic
+ * shaping, federation/pooled-data-source.ts) and event delivery. A new
+ * supergraph builds a new generation and swaps it in (reload/).
  */
 export async function startGateway(
   config: GatewayConfig,
   logger: Logger = createLogger(config.logLevel, { service: 'gateway' }),
 ): Promise<RunningGateway> {
-  const supergraph = readSupergraph(config.supergraph.path);
-  const subgraphUrls = resolveSubgraphUrls(supergraph, config.subgraphs);
-  const federated = buildFederatedSchema(supergraph.executableSdl, config.supergraph.path);
   const production = !isDevelopmentEnv(config.nodeEnv);
   if (production) for (const warning of tokenSetupWarnings(config.auth.jwt)) logger.warn(`authentication: ${warning}`);
+  const initial = await initialSupergraph(config.supergraph);
   const apiKeys =
     config.auth.apiKeys.length > 0 || config.auth.apiKeysInRedis
       ? createApiKeys({ keys: config.auth.apiKeys, redisUrl: config.auth.apiKeysInRedis ? config.redisUrl : undefined, tiers: new Set(Object.keys(config.rateLimit.tiers)), logger })
@@ -65,85 +55,60 @@ export async function startGateway(
   const charging = config.cost.enabled && config.cost.mode === 'enforce' && config.rateLimit.enabled;
   const limiter = charging ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
 
-  const dataSources = new Map(
-    [...subgraphUrls].map(([name, urls]) => [
-      name,
-      new PooledDataSource({ name, urls, policy: trafficPolicyOf(config.subgraphRequests, config.subgraphs[name]), signer, logger }),
-    ]),
-  );
-  const closeDataSources = () => Promise.all([...dataSources.values()].map((d) => d.close()));
-  // Queries, mutations and event enrichment all run on our executor, unless the reference engine is asked for.
-  const executor = new QueryPlanExecutor(federated, dataSources);
-  const schema = federated.schema;
-  let execution: Execution;
-  let stopApollo = async () => {};
-  if (config.execution.engine === 'native') {
-    execution = new NativeExecution(executor);
-  } else {
-    try {
-      const apollo = await loadApolloExecution(supergraph.executableSdl, dataSources, schema, logger);
-      execution = apollo.execution;
-      stopApollo = apollo.stop;
-    } catch (error) {
-      await closeDataSources();
-      await limiter?.close();
-      await apiKeys?.close();
-      throw new SupergraphError(`Cannot load supergraph ${config.supergraph.path}: ${(error as Error).message}`);
-    }
+  const services: GenerationServices = { config, signer, limiter, logger };
+  // Started with the first generation, then kept: a reload moves its subscriptions over.
+  let events: EventDelivery | undefined;
+  const subscriptions: Parameters<typeof buildGeneration>[3] = (built) => {
+    if (!config.subscriptions.enabled) return undefined;
+    events ??= startEventDelivery({
+      supergraphSdl: built.supergraph.sdl,
+      executor: built.executor,
+      dataSources: built.dataSources,
+      // Events are followed on each subgraph's first instance (embedded mode; with Redis they come from Redis).
+      subgraphUrls: new Map([...built.subgraphUrls].map(([name, urls]) => [name, urls[0]])),
+      signer,
+      redisUrl: config.redisUrl,
+      logger,
+    });
+    return events.engine;
+  };
+  let generation: Generation;
+  try {
+    generation = await buildGeneration(initial.sdl, initial.source, services, subscriptions);
+  } catch (error) {
+    await events?.close();
+    await limiter?.close();
+    await apiKeys?.close();
+    throw error;
   }
-
-  const { limits } = config;
-  const events = config.subscriptions.enabled
-    ? startEventDelivery({
-        supergraphSdl: supergraph.sdl,
-        executor,
-        dataSources,
-        // Events are followed on each subgraph's first instance (embedded mode; with Redis they come from Redis).
-        subgraphUrls: new Map([...subgraphUrls].map(([name, urls]) => [name, urls[0]])),
-        signer,
-        redisUrl: config.redisUrl,
-        logger,
-      })
-    : undefined;
-  const pipeline = new Pipeline({
-    documents: new DocumentStage({
-      schema,
-      maxTokens: limits.maxTokens,
-      shape: limits,
-      introspection: config.security.introspection,
-      maxBytes: config.caches.documentsMaxBytes,
-    }),
-    authorization: new AuthorizationControl(supergraph.sdl, schema, config.auth.authorizationMode, { maxSelections: limits.maxSelections }),
-    admission: config.cost.enabled
-      ? new Admission({
-          supergraphSdl: supergraph.sdl,
-          schema,
-          cost: { mode: config.cost.mode, mutationBaseCost: config.cost.mutationBaseCost, defaultListSize: config.cost.defaultListSize, maxCost: limits.maxCost },
-          limiter,
-          tiers: config.rateLimit,
-        })
-      : undefined,
-    execution,
-    subscriptions: events?.engine,
+  const runtime = new SupergraphRuntime(generation, services, {
+    subscriptions,
+    swapped: (next) => {
+      const moved = events?.reload({ supergraphSdl: next.supergraph.sdl, executor: next.executor, dataSources: next.dataSources }, (s) => next.pipeline.readmit(s));
+      if (moved) logger.info('subscriptions moved to the new supergraph', moved);
+    },
+    graceMs: config.shutdownGraceMs,
     logger,
   });
+  const stopWatching = watchSupergraph(config.supergraph, initial.etag, runtime, logger);
+  const { limits } = config;
 
   const clientIp = (req: IncomingMessage) => clientIpOf(req, config.rateLimit.trustForwardedFor);
-  const sse = events ? createSseHandler({ engine: pipeline, authenticator, logger, clientIp, maxBodyBytes: limits.maxBodyBytes }) : undefined;
+  const sse = events ? createSseHandler({ engine: runtime, authenticator, logger, clientIp, maxBodyBytes: limits.maxBodyBytes }) : undefined;
   let accepting = true;
   let ws: ReturnType<typeof attachGraphQLWebSocket> | undefined;
   const handler = createGraphQLHttpHandler({
     path: GRAPHQL_PATH,
-    pipeline,
+    pipeline: runtime,
     authenticator,
     maxBodyBytes: limits.maxBodyBytes,
     clientIp,
     routes: {
       '/health': (_req, res) => {
-        const subgraphs = Object.fromEntries([...dataSources].map(([name, source]) => [name, source.health()]));
+        const subgraphs = Object.fromEntries([...runtime.current.dataSources].map(([name, source]) => [name, source.health()]));
         // Alive (200) either way; `degraded` says some subgraph takes no requests right now.
         const degraded = Object.values(subgraphs).some((s) => s.state === 'open');
-        sendJson(res, 200, { status: degraded ? 'degraded' : 'ok', subgraphs, ...(limiter && { rateLimiter: limiter.health() }) });
+        sendJson(res, 200, { status: degraded ? 'degraded' : 'ok', supergraph: runtime.health(), subgraphs, ...(limiter && { rateLimiter: limiter.health() }) });
       },
       '/ready': readinessRoute(() => accepting),
       '/metrics': (_req, res) =>
@@ -171,7 +136,7 @@ export async function startGateway(
   if (events) {
     ws = attachGraphQLWebSocket(http.server, {
       path: GRAPHQL_PATH,
-      engine: pipeline,
+      engine: runtime,
       authenticator,
       logger,
       clientIp,
@@ -184,7 +149,7 @@ export async function startGateway(
   }
   logger.info('gateway listening', {
     url: `${http.url}${GRAPHQL_PATH}`,
-    subgraphs: Object.fromEntries(subgraphUrls),
+    subgraphs: Object.fromEntries(generation.subgraphUrls),
     introspection: config.security.introspection,
   });
 
@@ -193,34 +158,32 @@ export async function startGateway(
     port: http.port,
     close: async () => {
       accepting = false;
+      stopWatching();
       // Subscriptions end first and say so (complete, then close 1001); then HTTP drains.
       await Promise.all([ws?.close(), sse?.close()]);
       await events?.close();
       await http.close(config.shutdownGraceMs);
-      await stopApollo();
-      await closeDataSources();
+      await runtime.close();
       await limiter?.close();
       await apiKeys?.close();
     },
   };
 }
 
-/** The reference engine: @apollo/gateway loaded on the same supergraph and data sources. */
-async function loadApolloExecution(
-  executableSdl: string,
-  dataSources: ReadonlyMap<string, PooledDataSource>,
-  schema: GraphQLSchema,
-  logger: Logger,
-): Promise<{ execution: Execution; stop(): Promise<void> }> {
-  // Loaded only for this engine: @apollo/gateway costs ~28 MiB of memory a native gateway does without.
-  const { ApolloGateway } = require('@apollo/gateway') as typeof import('@apollo/gateway');
-  const gateway = new ApolloGateway({
-    supergraphSdl: executableSdl,
-    logger: toApolloLogger(logger),
-    buildService: ({ name }) => dataSources.get(name)!,
-  });
-  const { executor } = await gateway.load({ apollo: { graphVariant: 'current' } });
-  return { execution: new ApolloExecution(executor, schema, logger), stop: () => gateway.stop() };
+/** The supergraph to start on: the file if there is one, else the URL (start-up fails if neither can be read). */
+async function initialSupergraph(options: GatewayConfig['supergraph']): Promise<{ sdl: string; source: string; etag?: string }> {
+  if (options.path) return { sdl: readSupergraph(options.path).sdl, source: options.path };
+  const fetched = await fetchSupergraph(options.url!);
+  return { sdl: fetched!.sdl, source: options.url!, etag: fetched!.etag };
+}
+
+/** Hot reload: the file watched (unless supergraph.watch is false), the URL polled; returns what stops both. */
+function watchSupergraph(options: GatewayConfig['supergraph'], etag: string | undefined, runtime: SupergraphRuntime, logger: Logger): () => void {
+  const reload = (sdl: string, source: string) => void runtime.reload(sdl, source);
+  const stops: Array<() => void> = [];
+  if (options.path && options.watch) stops.push(watchSupergraphFile(options.path, reload, logger));
+  if (options.url) stops.push(pollSupergraphUrl(options.url, options.pollIntervalMs, options.path ? undefined : etag, reload, logger));
+  return () => stops.forEach((stop) => stop());
 }
 
 function prefixed(prefix: string, stats: Record<string, number>): Record<string, number> {

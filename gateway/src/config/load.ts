@@ -22,6 +22,9 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'NODE_ENV', path: 'nodeEnv', kind: 'string' },
   { env: 'LOG_LEVEL', path: 'logLevel', kind: 'string' },
   { env: 'SUPERGRAPH_PATH', path: 'supergraph.path', kind: 'string' },
+  { env: 'SUPERGRAPH_URL', path: 'supergraph.url', kind: 'string' },
+  { env: 'SUPERGRAPH_POLL_INTERVAL_MS', path: 'supergraph.pollIntervalMs', kind: 'int' },
+  { env: 'SUPERGRAPH_WATCH', path: 'supergraph.watch', kind: 'bool' },
   { env: 'GATEWAY_SUBGRAPH_TIMEOUT_MS', path: 'subgraphRequests.timeoutMs', kind: 'int' },
   { env: 'GATEWAY_SUBGRAPH_MAX_CONNECTIONS', path: 'subgraphRequests.maxConnectionsPerSubgraph', kind: 'int' },
   { env: 'GATEWAY_SUBGRAPH_LOAD_BALANCING', path: 'subgraphRequests.loadBalancing', kind: 'string' },
@@ -124,8 +127,8 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
     if (!binding) throw new ConfigError(`Unknown option ${flag}; known: --config, ${Object.keys(FLAG_BINDINGS).join(', ')}`);
     set(binding.path, coerce(value, binding.kind, `${binding.path} (from ${flag})`), `option ${flag}`);
   }
-  if (getPath(raw, 'supergraph.path') === undefined) {
-    throw new ConfigError('Invalid configuration: supergraph.path is required (use --supergraph <file> or SUPERGRAPH_PATH)');
+  if (getPath(raw, 'supergraph.path') === undefined && getPath(raw, 'supergraph.url') === undefined) {
+    throw new ConfigError('Invalid configuration: supergraph.path is required (use --supergraph <file> or SUPERGRAPH_PATH), or supergraph.url (SUPERGRAPH_URL)');
   }
 
   const parsed = GatewayConfigSchema.safeParse(raw);

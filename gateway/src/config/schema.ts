@@ -19,10 +19,17 @@ export const GatewayConfigSchema = z
     /** Only `development` and `test` allow development secrets and turn introspection and the IDE on by default; anything else (or nothing) is production. */
     nodeEnv: z.string().default('production'),
     logLevel: z.enum(LOG_LEVELS as [string, ...string[]]).default('info'),
-    supergraph: z.object({
-      /** Path to a composed supergraph SDL file (`npm run compose` writes ./supergraph.graphql). */
-      path: z.string().min(1),
-    }),
+    supergraph: z
+      .object({
+        /** Path to a composed supergraph SDL file (`npm run compose` writes ./supergraph.graphql); reloaded when it changes. */
+        path: z.string().min(1).optional(),
+        /** Or a URL serving it (e.g. a schema registry), polled with If-None-Match; the path, if set too, is read first. */
+        url: z.url({ protocol: /^https?$/ }).optional(),
+        pollIntervalMs: z.number().int().min(1_000).default(10_000),
+        /** Watch the file and hot-reload it on change. */
+        watch: z.boolean().default(true),
+      })
+      .strict(),
     /** Per-subgraph URLs and traffic-shaping overrides, keyed by the subgraph's name in the supergraph. */
     subgraphs: SubgraphOverridesSchema,
     /** Traffic shaping towards every subgraph: timeouts, retries, breakers, load balancing, deduplication. */

@@ -42,15 +42,20 @@ export function readSupergraph(path: string): Supergraph {
   } catch (error) {
     throw new SupergraphError(`Cannot read supergraph file ${path}: ${(error as Error).message}`);
   }
+  return parseSupergraph(sdl, path);
+}
+
+/** Reads a supergraph's text (from `source`: a file or a URL, for messages) and lists its subgraphs. */
+export function parseSupergraph(sdl: string, source: string): Supergraph {
   let document: DocumentNode;
   try {
     document = parse(sdl);
   } catch (error) {
-    throw new SupergraphError(`Supergraph file ${path} is not valid GraphQL SDL: ${(error as Error).message}`);
+    throw new SupergraphError(`Supergraph ${source} is not valid GraphQL SDL: ${(error as Error).message}`);
   }
   const subgraphs = joinGraphs(document);
   if (subgraphs.length === 0) {
-    throw new SupergraphError(`${path} is not a supergraph: it has no join__Graph enum (compose it with \`npm run compose\`)`);
+    throw new SupergraphError(`${source} is not a supergraph: it has no join__Graph enum (compose it with \`npm run compose\`)`);
   }
   return { sdl, executableSdl: withEnforcedSecurityFeatures(document, sdl), subgraphs };
 }

@@ -3,7 +3,7 @@ import type { Logger } from '../../../lib/logger';
 import { applyDenials, type AuthorizationControl, type AuthorizationOutcome } from '../auth/authorization';
 import type { Caller } from '../auth/caller';
 import type { OperationCost } from '../cost';
-import type { SubscriptionEngine } from '../subscriptions/engine';
+import type { AdmittedSubscription, SubscriptionEngine } from '../subscriptions/engine';
 import type { Admission, Charge } from './admission';
 import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from './contract';
 import type { DocumentStage, ValidDocument } from './document';
@@ -255,23 +255,28 @@ export class Pipeline implements StreamingEngine {
   private async subscribe(prepared: Prepared, connection: ConnectionInfo, sink: ResultSink): Promise<{ errors: readonly GraphQLFormattedError[] } | OperationHandle> {
     const engine = this.stages.subscriptions!;
     const { admission } = this.stages;
-    let release: () => void = () => {};
+    let released = false;
+    let slot: () => void = () => {};
+    const release = () => {
+      if (released) return;
+      released = true;
+      slot();
+    };
     try {
-      if (admission && prepared.cost) release = await admission.startSubscription(prepared.caller, connection.clientIp, prepared.cost);
-      const handle = engine.subscribe(
-        {
-          caller: prepared.caller,
-          original: prepared.valid.document,
-          document: prepared.outcome?.document ?? prepared.valid.document,
-          outcome: prepared.outcome,
-          operation: prepared.operation,
-          operationName: prepared.operationName,
-          variables: prepared.variables,
-          coercedVariables: prepared.coercedVariables,
-          field: engine.eventFieldOf(prepared.operation),
+      if (admission && prepared.cost) slot = await admission.startSubscription(prepared.caller, connection.clientIp, prepared.cost);
+      // The engine may end a subscription itself (a reload that removed its field): its slot is freed then too.
+      const ending: ResultSink = {
+        next: (json) => sink.next(json),
+        error: (errors) => {
+          release();
+          sink.error(errors);
         },
-        sink,
-      );
+        complete: () => {
+          release();
+          sink.complete();
+        },
+      };
+      const handle = engine.subscribe(admitted(prepared, engine), ending);
       return {
         stop() {
           handle.stop();
@@ -284,11 +289,40 @@ export class Pipeline implements StreamingEngine {
     }
   }
 
+  /**
+   * A subscription admitted on an earlier supergraph, admitted again on this
+   * one: its document validated, authorized and costed against this schema
+   * (not charged again). Throws the refusal when it no longer fits.
+   */
+  readmit(subscription: AdmittedSubscription): AdmittedSubscription {
+    const request: OperationRequest = { query: subscription.query, operationName: subscription.operationName, variables: subscription.variables };
+    const prepared = this.prepare(subscription.caller, request, RESUBSCRIPTION);
+    return admitted(prepared, this.stages.subscriptions!);
+  }
+
   private refusalOf(error: unknown, request: OperationRequest): OperationRefusal {
     if (error instanceof OperationRefusal) return error;
     this.stages.logger.error('the pipeline failed on an operation', { error, operationName: request.operationName });
     return refusal(500, RequestErrorCode.InternalServerError, 'Internal server error');
   }
+}
+
+/** How a re-admitted subscription presents itself to the transport checks: already carried by a streaming transport. */
+const RESUBSCRIPTION: ConnectionInfo = { transport: 'ws', clientIp: '', connectionId: 'supergraph-reload' };
+
+function admitted(prepared: Prepared, engine: SubscriptionEngine): AdmittedSubscription {
+  return {
+    caller: prepared.caller,
+    query: prepared.request.query,
+    original: prepared.valid.document,
+    document: prepared.outcome?.document ?? prepared.valid.document,
+    outcome: prepared.outcome,
+    operation: prepared.operation,
+    operationName: prepared.operationName,
+    variables: prepared.variables,
+    coercedVariables: prepared.coercedVariables,
+    field: engine.eventFieldOf(prepared.operation),
+  };
 }
 
 /**

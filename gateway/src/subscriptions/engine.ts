@@ -1,4 +1,4 @@
-import { Kind, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { Kind, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../../../lib/logger';
 import { applyDenials, type AuthorizationOutcome } from '../auth/authorization';
 import type { Caller } from '../auth/caller';
@@ -12,6 +12,8 @@ import { mayReceive } from './visibility';
 export const SubscriptionErrorCode = {
   NotServable: 'SUBSCRIPTION_NOT_SERVABLE',
   EnrichmentFailed: 'SUBSCRIPTION_ENRICHMENT_FAILED',
+  /** A new supergraph no longer has what the subscription selects (or it no longer passes validation, authorization or limits). */
+  SchemaReload: 'SUBSCRIPTION_SCHEMA_RELOAD',
 } as const;
 
 /** The event bus as the engine uses it: one subscription per channel per process. */
@@ -28,9 +30,14 @@ export interface SubscriptionEngineOptions {
   logger: Logger;
 }
 
+/** What a supergraph determines of the engine; a reload replaces it. */
+export type SchemaParts = Pick<SubscriptionEngineOptions, 'apiSchema' | 'planner' | 'enricher' | 'eventFields'>;
+
 /** A subscription the pipeline has validated, authorized and admitted. */
 export interface AdmittedSubscription {
   readonly caller: Caller;
+  /** The document's text: a reload admits the subscription again on the new schema from it. */
+  readonly query: string;
   /** The document as the client sent it (denials are patched back into its shape). */
   readonly original: DocumentNode;
   /** The document to plan: the original or its authorization cut. */
@@ -85,7 +92,60 @@ export class SubscriptionEngine {
   private readonly channels = new Map<string, Channel>();
   private readonly stats = { events: 0, enrichments: 0, deliveries: 0 };
 
-  constructor(private readonly options: SubscriptionEngineOptions) {}
+  constructor(private options: SubscriptionEngineOptions) {}
+
+  /**
+   * A new supergraph: every group is admitted again on it (`readmit`: the
+   * new pipeline's validation, authorization and limits) and planned anew,
+   * keeping its subscribers, or ended with SUBSCRIPTION_SCHEMA_RELOAD when it
+   * no longer fits. Counts subscribers kept and ended.
+   */
+  reload(parts: SchemaParts, readmit: (subscription: AdmittedSubscription) => AdmittedSubscription): { kept: number; ended: number } {
+    this.options = { ...this.options, ...parts };
+    let kept = 0;
+    let ended = 0;
+    for (const group of [...this.groups.values()]) {
+      let subscription: AdmittedSubscription;
+      let plan: SubscriptionPlan;
+      try {
+        subscription = readmit(group.subscription);
+        plan = this.options.planner.plan(subscription.document, subscription.operationName);
+      } catch (error) {
+        this.options.logger.info('subscription ended by a supergraph reload', { operationName: group.subscription.operationName, reason: (error as Error).message });
+        ended += group.subscribers.size;
+        this.end(group, [
+          { message: 'The schema changed and this subscription is no longer valid in it; subscribe again', extensions: { code: SubscriptionErrorCode.SchemaReload } },
+        ]);
+        continue;
+      }
+      kept += group.subscribers.size;
+      this.groups.delete(group.key);
+      group.subscription = subscription;
+      group.plan = plan;
+      group.filters = argumentFilters(subscription);
+      group.key = groupKey(subscription);
+      // Two groups of one text (its document parsed twice before) become one key; they stay two groups.
+      while (this.groups.has(group.key)) group.key += '+';
+      this.groups.set(group.key, group);
+      if (subscription.field.channel !== group.channel) {
+        this.leave(group);
+        group.channel = subscription.field.channel;
+        this.join(group);
+      }
+    }
+    return { kept, ended };
+  }
+
+  /** Ends every subscriber of a group from the engine's side. */
+  private end(group: Group, errors: readonly GraphQLFormattedError[]): void {
+    for (const subscriber of group.subscribers) {
+      if (subscriber.stopped) continue;
+      subscriber.stopped = true;
+      subscriber.sink.error(errors);
+    }
+    group.subscribers.clear();
+    this.disband(group);
+  }
 
   counters(): { events: number; enrichments: number; deliveries: number; groups: number; channels: number } {
     return { ...this.stats, groups: this.groups.size, channels: this.channels.size };
@@ -152,7 +212,12 @@ export class SubscriptionEngine {
   }
 
   private disband(group: Group): void {
-    this.groups.delete(group.key);
+    if (this.groups.get(group.key) === group) this.groups.delete(group.key);
+    this.leave(group);
+  }
+
+  /** Takes the group off its channel; the bus subscription ends with the channel's last group. */
+  private leave(group: Group): void {
     const channel = this.channels.get(group.channel);
     if (!channel) return;
     channel.groups.delete(group);

@@ -5,7 +5,7 @@ import type { Logger } from '../../../lib/logger';
 import { ANONYMOUS } from '../auth/caller';
 import type { QueryPlanExecutor, SubgraphSender } from '../execution';
 import { EventEnricher, type DomainEvent } from './enrich';
-import { SubscriptionEngine, type EventSource } from './engine';
+import { SubscriptionEngine, type AdmittedSubscription, type EventSource } from './engine';
 import { readEventFields } from './event-fields';
 import { SubscriptionPlanner } from './planner';
 
@@ -23,6 +23,12 @@ export interface EventDeliveryOptions {
 
 export interface EventDelivery {
   engine: SubscriptionEngine;
+  /**
+   * A new supergraph: the engine plans and enriches on its executor from now
+   * on, and each running subscription is admitted again by `readmit` or ends.
+   * (Embedded mode keeps following the /events streams it started with.)
+   */
+  reload(next: Pick<EventDeliveryOptions, 'supergraphSdl' | 'executor' | 'dataSources'>, readmit: (s: AdmittedSubscription) => AdmittedSubscription): { kept: number; ended: number };
   /** Stops listening to events (after the transports have completed every subscription). */
   close(): Promise<void>;
 }
@@ -46,7 +52,20 @@ export function startEventDelivery(options: EventDeliveryOptions): EventDelivery
     events: events.source,
     logger,
   });
-  return { engine, close: () => events.close() };
+  return {
+    engine,
+    reload: (next, readmit) =>
+      engine.reload(
+        {
+          apiSchema: next.executor.schema.schema,
+          planner: new SubscriptionPlanner(next.executor),
+          enricher: new EventEnricher(next.executor, next.dataSources),
+          eventFields: readEventFields(next.supergraphSdl),
+        },
+        readmit,
+      ),
+    close: () => events.close(),
+  };
 }
 
 interface Events {

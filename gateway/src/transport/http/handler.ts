@@ -12,7 +12,7 @@ import { GRAPHQL_RESPONSE_JSON, HTML, JSON_MEDIA_TYPE, MULTIPART_MIXED, incremen
 export interface GraphQLHttpOptions {
   /** Where GraphQL is served, e.g. `/graphql`. */
   path: string;
-  pipeline: Pipeline;
+  pipeline: Pick<Pipeline, 'execute'>;
   authenticator: Authenticator;
   /** Largest accepted request body, in bytes (413 beyond, refused before it is read when declared). */
   maxBodyBytes: number;
