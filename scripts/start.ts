@@ -8,14 +8,21 @@
  * identities with) goes to the gateway and its public half to the subgraphs;
  * unset, a fresh key pair is made for this run.
  *
+ * In development (the default here) it also watches `schemas/` and, when a
+ * subgraph's SDL changes, recomposes ./supergraph.graphql (schema-watcher.ts),
+ * which the gateway hot-reloads; a change that does not compose is printed
+ * and the last good supergraph stays.
+ *
  * `ServiceGroup` (spawn a compiled entry point, wait for its health URL, stop
  * it) is also what `npm run bench` starts its processes with.
  */
 import { spawn } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { isDevelopmentEnv } from '../lib/env';
 import { DEFAULT_SUBGRAPH_PORTS, SUBGRAPH_NAMES, type SubgraphName } from '../subgraphs/shared/ports';
+import { watchSchemas, type SchemaWatcher } from './schema-watcher';
 
 /** The repository root (this file runs from dist/scripts/). */
 export const ROOT = resolve(__dirname, '..', '..');
@@ -235,9 +242,12 @@ async function main(): Promise<void> {
   }
 
   const group = new ServiceGroup();
+  const supergraphPath = join(ROOT, 'supergraph.graphql');
+  let schemaWatcher: SchemaWatcher | undefined;
   let stopping = false;
   const stop = async (exitCode: number) => {
     stopping = true;
+    schemaWatcher?.close();
     await group.stopAll();
     process.exit(exitCode);
   };
@@ -278,7 +288,7 @@ async function main(): Promise<void> {
     await group.start({
       name: 'gateway',
       entry: 'dist/gateway/src/main.js',
-      args: ['--supergraph', join(ROOT, 'supergraph.graphql'), '--port', String(gatewayPort)],
+      args: ['--supergraph', supergraphPath, '--port', String(gatewayPort)],
       env: gatewayEnv,
       readyUrl: `http://127.0.0.1:${gatewayPort}/ready`,
     });
@@ -288,6 +298,7 @@ async function main(): Promise<void> {
     return stop(1);
   }
   if (stopping) return;
+  if (isDevelopmentEnv(env.NODE_ENV)) schemaWatcher = recomposeOnSchemaChanges(supergraphPath);
 
   const store = env.REDIS_URL ? `Redis at ${redactedUrl(env.REDIS_URL)}` : 'embedded in-process stores (data lasts as long as the processes; set REDIS_URL to keep it in Redis)';
   console.log(
@@ -296,6 +307,7 @@ async function main(): Promise<void> {
       `Gateway:    http://localhost:${gatewayPort}/graphql`,
       ...SUBGRAPH_NAMES.map((name) => `${`${name[0].toUpperCase()}${name.slice(1)}:`.padEnd(11)} ${subgraphUrl(name)}`),
       `Store:      ${store}`,
+      ...(schemaWatcher ? [`Schemas:    schemas/*.graphql watched; a change recomposes ${relative(ROOT, supergraphPath)}, which the gateway reloads`] : []),
       `Internal:   ${identityKeys.generated ? 'a fresh Ed25519 identity key pair for this run (set INTERNAL_AUTH_PRIVATE_KEY to keep one)' : 'INTERNAL_AUTH_PRIVATE_KEY from the environment'}`,
       'Press Ctrl-C to stop.',
       '',
@@ -306,6 +318,23 @@ async function main(): Promise<void> {
   if (stopping) return;
   console.error(`start: ${service.name} exited unexpectedly (${describeExit(status)}); stopping the other services`);
   await stop(1);
+}
+
+/** Recomposes `supergraphPath` when a file in schemas/ changes; routing URLs from this environment, as `npm run compose` does. */
+function recomposeOnSchemaChanges(supergraphPath: string): SchemaWatcher {
+  const shown = relative(ROOT, supergraphPath);
+  return watchSchemas({
+    schemasDir: join(ROOT, 'schemas'),
+    out: supergraphPath,
+    env: process.env,
+    onComposed: ({ sources, written }) =>
+      console.log(
+        written
+          ? `start: schemas/ changed; recomposed ${sources.map((s) => s.name).join(', ')} into ${shown} (the gateway reloads it)`
+          : `start: schemas/ changed; the composed supergraph is the same, ${shown} left as it is`,
+      ),
+    onError: (error) => console.error(`start: schemas/ changed but cannot be recomposed; ${shown} keeps the last supergraph that composed.\n${error.message}`),
+  });
 }
 
 if (require.main === module) void main();
