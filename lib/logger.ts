@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import pino, { type DestinationStream, type Logger as PinoLogger } from 'pino';
 
 /**
@@ -33,6 +34,17 @@ export const REDACTED_PATHS: string[] = SECRET_KEYS.flatMap((key) => {
   return [name, `*${member}`, `*.*${member}`];
 });
 export const REDACTED = '[REDACTED]';
+
+/** The header a request id comes in on, goes back out on, and is passed on to subgraphs with. */
+export const REQUEST_ID_HEADER = 'x-request-id';
+
+/** What a client may choose as its request id; anything else is replaced (never echoed into logs or headers). */
+const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The request id of an incoming request: its `x-request-id` when acceptable, else a fresh UUID. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  return typeof header === 'string' && ACCEPTABLE_REQUEST_ID.test(header) ? header : randomUUID();
+}
 
 /** What is known of the request being served; every log line written inside it carries `requestId`. */
 export interface LogScope {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { IdentitySigner, identityPrivateKey } from '../../lib/auth/internal-identity';
 import { isDevelopmentEnv } from '../../lib/env';
-import { sendJson, sendText } from '../../lib/http/errors';
+import { sendJson } from '../../lib/http/errors';
 import { readinessRoute } from '../../lib/http/routes';
 import { startHttpServer } from '../../lib/http/server';
 import { createLogger, type Logger } from '../../lib/logger';
@@ -10,7 +10,7 @@ import { createAuthenticator } from './auth/authenticate';
 import { createTokenVerifier, tokenSetupWarnings } from './auth/token-verifier';
 import type { GatewayConfig } from './config/schema';
 import { readSupergraph } from './federation/supergraph';
-import { gatewayMetrics } from './observability/metrics';
+import { createTelemetry, type TelemetryOptions } from './observability';
 import { createRateLimiter } from './ratelimit';
 import { SupergraphRuntime, buildGeneration, fetchSupergraph, pollSupergraphUrl, watchSupergraphFile, type Generation, type GenerationServices } from './reload';
 import { startEventDelivery, type EventDelivery } from './subscriptions/wiring';
@@ -22,6 +22,8 @@ export interface RunningGateway {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
   url: string;
   port: number;
+  /** Where Prometheus scrapes: `/metrics` on the main port, or on `telemetry.metrics.port`. */
+  metricsUrl: string;
   /** Graceful: /ready turns 503, subscriptions complete, in-flight requests finish, then connections close. */
   close(): Promise<void>;
 }
@@ -42,6 +44,7 @@ const GRAPHQL_PATH = '/graphql';
 export async function startGateway(
   config: GatewayConfig,
   logger: Logger = createLogger(config.logLevel, { service: 'gateway' }),
+  telemetryOptions: TelemetryOptions = {},
 ): Promise<RunningGateway> {
   const production = !isDevelopmentEnv(config.nodeEnv);
   if (production) for (const warning of tokenSetupWarnings(config.auth.jwt)) logger.warn(`authentication: ${warning}`);
@@ -55,7 +58,8 @@ export async function startGateway(
   const charging = config.cost.enabled && config.cost.mode === 'enforce' && config.rateLimit.enabled;
   const limiter = charging ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
 
-  const services: GenerationServices = { config, signer, limiter, logger };
+  const telemetry = createTelemetry(config.telemetry, telemetryOptions);
+  const services: GenerationServices = { config, signer, limiter, logger, observer: telemetry.fetchObserver };
   // Started with the first generation, then kept: a reload moves its subscriptions over.
   let events: EventDelivery | undefined;
   const subscriptions: Parameters<typeof buildGeneration>[3] = (built) => {
@@ -79,6 +83,7 @@ export async function startGateway(
     await events?.close();
     await limiter?.close();
     await apiKeys?.close();
+    await telemetry.close();
     throw error;
   }
   const runtime = new SupergraphRuntime(generation, services, {
@@ -90,16 +95,18 @@ export async function startGateway(
     graceMs: config.shutdownGraceMs,
     logger,
   });
+  // What the transports call: the current generation's pipeline, observed (operation metrics, WebSocket operation scopes).
+  const operations = telemetry.observeOperations(runtime);
   const stopWatching = watchSupergraph(config.supergraph, initial.etag, runtime, logger);
   const { limits } = config;
 
   const clientIp = (req: IncomingMessage) => clientIpOf(req, config.rateLimit.trustForwardedFor);
-  const sse = events ? createSseHandler({ engine: runtime, authenticator, logger, clientIp, maxBodyBytes: limits.maxBodyBytes }) : undefined;
+  const sse = events ? createSseHandler({ engine: operations, authenticator, logger, clientIp, maxBodyBytes: limits.maxBodyBytes }) : undefined;
   let accepting = true;
   let ws: ReturnType<typeof attachGraphQLWebSocket> | undefined;
   const handler = createGraphQLHttpHandler({
     path: GRAPHQL_PATH,
-    pipeline: runtime,
+    pipeline: operations,
     authenticator,
     maxBodyBytes: limits.maxBodyBytes,
     clientIp,
@@ -111,22 +118,13 @@ export async function startGateway(
         sendJson(res, 200, { status: degraded ? 'degraded' : 'ok', supergraph: runtime.health(), subgraphs, ...(limiter && { rateLimiter: limiter.health() }) });
       },
       '/ready': readinessRoute(() => accepting),
-      '/metrics': (_req, res) =>
-        sendText(
-          res,
-          200,
-          gatewayMetrics({
-            limiter: limiter?.stats(),
-            rateLimiter: limiter?.health(),
-            subscriptions: events && { ...events.engine.counters(), ...prefixed('ws', ws?.stats() ?? {}), ...prefixed('sse', sse?.stats() ?? {}) },
-          }),
-        ),
+      ...(config.telemetry.metrics.port === undefined && { '/metrics': telemetry.metricsRoute }),
     },
     stream: sse && { matches: wantsEventStream, handle: (req, res) => sse.handle(req, res) },
     idePage: config.security.ide ? await renderIdePage() : undefined,
     logger,
   });
-  const http = await startHttpServer(handler, {
+  const http = await startHttpServer(telemetry.serveHttp(handler, [GRAPHQL_PATH, '/health', '/ready', '/metrics'], logger), {
     port: config.port,
     host: config.host,
     keepAliveTimeoutMs: config.http.keepAliveTimeoutMs,
@@ -136,7 +134,7 @@ export async function startGateway(
   if (events) {
     ws = attachGraphQLWebSocket(http.server, {
       path: GRAPHQL_PATH,
-      engine: runtime,
+      engine: operations,
       authenticator,
       logger,
       clientIp,
@@ -147,6 +145,14 @@ export async function startGateway(
       maxBufferedBytes: config.subscriptions.maxBufferedBytes,
     });
   }
+  telemetry.metrics.watch({
+    limiter,
+    redisConfigured: config.redisUrl !== undefined,
+    subscriptions: events && (() => events?.engine.counters()),
+    webSockets: ws && (() => ws && { ...ws.stats(), slowConsumerCloses: ws.slowConsumerCloses() }),
+    eventStreams: sse && (() => ({ ...sse.stats(), slowConsumerCloses: sse.slowConsumerCloses() })),
+  });
+  const metricsServer = config.telemetry.metrics.port === undefined ? undefined : await telemetry.serveMetrics(config.telemetry.metrics.port, config.host);
   logger.info('gateway listening', {
     url: `${http.url}${GRAPHQL_PATH}`,
     subgraphs: Object.fromEntries(generation.subgraphUrls),
@@ -156,6 +162,7 @@ export async function startGateway(
   return {
     url: `${http.url}${GRAPHQL_PATH}`,
     port: http.port,
+    metricsUrl: `${(metricsServer ?? http).url}/metrics`,
     close: async () => {
       accepting = false;
       stopWatching();
@@ -166,6 +173,8 @@ export async function startGateway(
       await runtime.close();
       await limiter?.close();
       await apiKeys?.close();
+      await metricsServer?.close(0);
+      await telemetry.close();
     },
   };
 }
@@ -184,10 +193,6 @@ function watchSupergraph(options: GatewayConfig['supergraph'], etag: string | un
   if (options.path && options.watch) stops.push(watchSupergraphFile(options.path, reload, logger));
   if (options.url) stops.push(pollSupergraphUrl(options.url, options.pollIntervalMs, options.path ? undefined : etag, reload, logger));
   return () => stops.forEach((stop) => stop());
-}
-
-function prefixed(prefix: string, stats: Record<string, number>): Record<string, number> {
-  return Object.fromEntries(Object.entries(stats).map(([k, v]) => [`${prefix}_${k}`, v]));
 }
 
 /**

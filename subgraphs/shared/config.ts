@@ -22,6 +22,8 @@ export interface SubgraphConfig {
    * development or test; required otherwise, where the development key is refused.
    */
   identityPublicKey: KeyObject;
+  /** `OTEL_EXPORTER_OTLP_ENDPOINT` (http or https URL): set, the subgraph traces its requests and sends the spans there. */
+  otlpEndpoint?: string;
 }
 
 /** A bad environment variable: the message names it and the value it had. */
@@ -45,6 +47,7 @@ export function readSubgraphConfig(name: SubgraphName, env: NodeJS.ProcessEnv): 
     logLevel: readLogLevel(env.LOG_LEVEL),
     nodeEnv,
     identityPublicKey: readIdentityPublicKey(env.INTERNAL_AUTH_PUBLIC_KEY, nodeEnv),
+    otlpEndpoint: readOtlpEndpoint(env.OTEL_EXPORTER_OTLP_ENDPOINT),
   };
 }
 
@@ -106,4 +109,10 @@ function readLogLevel(value: string | undefined): LogLevel {
   if (value === undefined || value === '') return 'info';
   if (!(LOG_LEVELS as string[]).includes(value)) throw invalid('LOG_LEVEL', `one of ${LOG_LEVELS.join(', ')}`, value);
   return value as LogLevel;
+}
+
+function readOtlpEndpoint(value: string | undefined): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (!/^https?:\/\/[^\s/]+/.test(value)) throw invalid('OTEL_EXPORTER_OTLP_ENDPOINT', 'an http(s) URL', value);
+  return value;
 }

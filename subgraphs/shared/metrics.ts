@@ -1,57 +1,77 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { sendBody } from '../../lib/http/errors';
 import type { RouteHandler } from '../../lib/http/routes';
 import type { SubgraphName } from './ports';
 import type { SubgraphStore } from './store';
 
-/** A monotonically increasing count per label set. */
-class LabelledCounter {
-  private readonly values = new Map<string, number>();
-
-  constructor(
-    readonly name: string,
-    readonly help: string,
-  ) {}
-
-  inc(labels: Record<string, string>, by = 1): void {
-    const key = formatLabels(labels);
-    this.values.set(key, (this.values.get(key) ?? 0) + by);
-  }
-
-  render(): string {
-    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
-    for (const [labels, value] of this.values) lines.push(`${this.name}${labels} ${value}`);
-    return lines.join('\n');
-  }
-}
-
-function formatLabels(labels: Record<string, string>): string {
-  const parts = Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`);
-  return parts.length === 0 ? '' : `{${parts.join(',')}}`;
-}
+/** OpenTelemetry's advised buckets for `http.server.request.duration`, in seconds (the gateway's too). */
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+const HTTP_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'CONNECT', 'TRACE']);
 
 /**
- * The counters a subgraph exposes on `/metrics` in the Prometheus text
- * format: GraphQL requests by operation type and outcome, errors by code,
- * refused identities, events published and given up on by channel, and the
- * store's round trips (read from the store's own stats at scrape time).
+ * What a subgraph exposes on `/metrics`, on prom-client in a registry of its
+ * own (tests run several subgraphs in one process): GraphQL requests by
+ * operation type and outcome, errors by code, refused identities, events
+ * published and given up on by channel, the store's round trips (read from
+ * the store's own stats at scrape time), HTTP request durations and Node
+ * process metrics.
  */
 export class SubgraphMetrics {
-  private readonly requests = new LabelledCounter('graphql_requests_total', 'GraphQL requests answered, by operation type and outcome.');
-  private readonly errors = new LabelledCounter('graphql_errors_total', 'GraphQL errors in answers, by extensions.code.');
-  private readonly refused = new LabelledCounter(
-    'gateway_identity_refused_total',
-    'Requests answered 401 for lack of a valid gateway identity, by reason (missing, malformed, bad-signature, expired).',
-  );
-  private readonly eventsPublished = new LabelledCounter('events_published_total', 'Domain events published on the event bus, by channel.');
-  private readonly eventsPublishFailed = new LabelledCounter(
-    'events_publish_failed_total',
-    'Domain events given up on after retries, by channel: the change was made, its event is lost (see the warn log for the event id).',
-  );
+  readonly registry = new Registry();
+  private readonly requests: Counter<'subgraph' | 'operation_type' | 'outcome'>;
+  private readonly errors: Counter<'subgraph' | 'code'>;
+  private readonly refused: Counter<'subgraph' | 'reason'>;
+  private readonly eventsPublished: Counter<'subgraph' | 'channel'>;
+  private readonly eventsPublishFailed: Counter<'subgraph' | 'channel'>;
+  private readonly httpDuration: Histogram<'http_request_method' | 'http_response_status_code' | 'http_route'>;
 
   constructor(
     private readonly subgraph: SubgraphName,
-    private readonly store: SubgraphStore,
-  ) {}
+    store: SubgraphStore,
+  ) {
+    const registers = [this.registry];
+    collectDefaultMetrics({ register: this.registry });
+    new Counter({
+      name: 'store_round_trips_total',
+      help: 'Trips to the data store: one per call of the in-process store, one per network round trip to Redis.',
+      labelNames: ['subgraph', 'store'],
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ subgraph, store: store.kind }, store.stats.roundTrips);
+      },
+    });
+    this.requests = new Counter({
+      name: 'graphql_requests_total',
+      help: 'GraphQL requests answered, by operation type and outcome.',
+      labelNames: ['subgraph', 'operation_type', 'outcome'],
+      registers,
+    });
+    this.errors = new Counter({ name: 'graphql_errors_total', help: 'GraphQL errors in answers, by extensions.code.', labelNames: ['subgraph', 'code'], registers });
+    this.refused = new Counter({
+      name: 'gateway_identity_refused_total',
+      help: 'Requests answered 401 for lack of a valid gateway identity, by reason (missing, malformed, bad-signature, expired).',
+      labelNames: ['subgraph', 'reason'],
+      registers,
+    });
+    this.eventsPublished = new Counter({ name: 'events_published_total', help: 'Domain events published on the event bus, by channel.', labelNames: ['subgraph', 'channel'], registers });
+    this.eventsPublishFailed = new Counter({
+      name: 'events_publish_failed_total',
+      help: 'Domain events given up on after retries, by channel: the change was made, its event is lost (see the warn log for the event id).',
+      labelNames: ['subgraph', 'channel'],
+      registers,
+    });
+    this.httpDuration = new Histogram({
+      name: 'http_server_request_duration_seconds',
+      help: 'Duration of HTTP requests served (an /events stream lasts as long as its stream).',
+      labelNames: ['http_request_method', 'http_response_status_code', 'http_route'],
+      buckets: DURATION_BUCKETS,
+      registers,
+    });
+  }
 
   recordRequest(operationType: string, outcome: 'success' | 'error', errorCodes: string[]): void {
     this.requests.inc({ subgraph: this.subgraph, operation_type: operationType, outcome });
@@ -71,22 +91,28 @@ export class SubgraphMetrics {
     this.eventsPublishFailed.inc({ subgraph: this.subgraph, channel });
   }
 
-  render(): string {
-    const roundTrips = [
-      '# HELP store_round_trips_total Trips to the data store: one per call of the in-process store, one per network round trip to Redis.',
-      '# TYPE store_round_trips_total counter',
-      `store_round_trips_total${formatLabels({ subgraph: this.subgraph, store: this.store.kind })} ${this.store.stats.roundTrips}`,
-    ].join('\n');
-    return `${[roundTrips, this.requests.render(), this.errors.render(), this.refused.render(), this.eventsPublished.render(), this.eventsPublishFailed.render()].join('\n')}\n`;
+  /** Times a request from its arrival to the end of its answer; `routes` are the label values (others share ''). */
+  timeRequest(req: IncomingMessage, res: ServerResponse, routes: ReadonlySet<string>): void {
+    const started = performance.now();
+    const url = req.url ?? '/';
+    const queryStart = url.indexOf('?');
+    const path = queryStart === -1 ? url : url.slice(0, queryStart);
+    const method = HTTP_METHODS.has(req.method ?? '') ? req.method! : '_OTHER';
+    res.once('close', () => {
+      this.httpDuration.observe(
+        { http_request_method: method, http_response_status_code: res.statusCode, http_route: routes.has(path) ? path : '' },
+        (performance.now() - started) / 1000,
+      );
+    });
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
   }
 
   /** `/metrics` */
   route(): RouteHandler {
-    return (_req, res) => {
-      const body = this.render();
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'content-length': Buffer.byteLength(body) });
-      res.end(body);
-    };
+    return async (_req, res) => sendBody(res, 200, { 'content-type': this.registry.contentType }, await this.render());
   }
 }
 

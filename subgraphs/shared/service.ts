@@ -20,6 +20,7 @@ import { readIdentityPublicKey } from './config';
 import { EventPublisher } from './events';
 import { gatewayIdentityOf, type Identity } from './gateway-auth';
 import { SubgraphMetrics, useRequestMetrics } from './metrics';
+import { createSubgraphTracing, observeRequests, type SubgraphTracingOptions } from './tracing';
 import type { SubgraphName } from './ports';
 import { closeRedis, connectRedis, describeRedisUrl } from './redis';
 import { loadSubgraphTypeDefs } from './schema';
@@ -61,6 +62,8 @@ export interface SubgraphOptions {
   eventPublishRetryDelaysMs?: readonly number[];
   /** How often an `/events` stream gets a `: ping` comment. Default: 15 000 ms. */
   eventsKeepAliveMs?: number;
+  /** Traces (a server span per request, continuing the gateway's `traceparent`). Default: off. */
+  tracing?: SubgraphTracingOptions;
 }
 
 /** A subgraph serving in this process. */
@@ -127,6 +130,7 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
   let server: ApolloServer<TContext> | undefined;
   let http: RunningHttpServer | undefined;
   let eventStreams: EventStreamEndpoint | undefined;
+  const tracing = createSubgraphTracing(name, options.tracing);
   try {
     await definition.prepareStore(store, { seed: options.seed ?? true, logger });
 
@@ -188,7 +192,8 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
       routes: { '/health': healthRoute, '/ready': readinessRoute(() => accepting), '/metrics': metrics.route(), '/events': eventStreams.route },
       logger,
     });
-    http = await startHttpServer(handler, { port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
+    const routes = ['/graphql', '/health', '/ready', '/metrics', '/events'];
+    http = await startHttpServer(observeRequests(handler, { metrics, tracing, logger, routes }), { port: options.port ?? 0, host: options.host ?? '127.0.0.1' });
     const url = `${http.url}/graphql`;
     logger.info('subgraph listening', { url, store: redis ? `redis ${describeRedisUrl(options.redisUrl!)}` : 'memory', introspection });
 
@@ -204,6 +209,7 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
         // After the drain: in-flight mutations have published their events.
         await ownBus?.close();
         if (redis) await closeRedis(redis);
+        await tracing.shutdown();
         logger.info('subgraph stopped');
       })();
       return closing;
@@ -216,6 +222,7 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
     await server?.stop().catch(() => undefined);
     await ownBus?.close();
     if (redis) await closeRedis(redis);
+    await tracing.shutdown();
     throw error;
   }
 }

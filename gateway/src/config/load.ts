@@ -13,7 +13,7 @@ export class ConfigError extends Error {
   }
 }
 
-type ValueKind = 'int' | 'bool' | 'string' | 'list' | 'json';
+type ValueKind = 'int' | 'number' | 'bool' | 'string' | 'list' | 'json';
 
 /** Environment variables and the config keys they set. Documented in the README. */
 export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: ValueKind }> = [
@@ -79,6 +79,12 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'GATEWAY_HTTP_HEADERS_TIMEOUT_MS', path: 'http.headersTimeoutMs', kind: 'int' },
   { env: 'GATEWAY_HTTP_REQUEST_TIMEOUT_MS', path: 'http.requestTimeoutMs', kind: 'int' },
   { env: 'GATEWAY_DOCUMENT_CACHE_BYTES', path: 'caches.documentsMaxBytes', kind: 'int' },
+  { env: 'GATEWAY_METRICS_PORT', path: 'telemetry.metrics.port', kind: 'int' },
+  { env: 'GATEWAY_METRICS_MAX_OPERATION_NAMES', path: 'telemetry.metrics.maxOperationNames', kind: 'int' },
+  { env: 'GATEWAY_TRACING_ENABLED', path: 'telemetry.tracing.enabled', kind: 'bool' },
+  { env: 'OTEL_EXPORTER_OTLP_ENDPOINT', path: 'telemetry.tracing.otlpEndpoint', kind: 'string' },
+  { env: 'GATEWAY_TRACING_SAMPLE_RATIO', path: 'telemetry.tracing.sampleRatio', kind: 'number' },
+  { env: 'OTEL_SERVICE_NAME', path: 'telemetry.tracing.serviceName', kind: 'string' },
 ];
 
 /** Command-line flags and the config keys they set. */
@@ -265,6 +271,10 @@ function coerce(value: string, kind: ValueKind, key: string): unknown {
     } catch (error) {
       throw new ConfigError(`Invalid configuration: ${key}: expected JSON (${(error as Error).message})`);
     }
+  }
+  if (kind === 'number') {
+    if (!/^-?(\d+\.?\d*|\.\d+)$/.test(value.trim())) throw new ConfigError(`Invalid configuration: ${key}: expected a number, got "${value}"`);
+    return Number(value);
   }
   if (kind === 'int') {
     if (!/^-?\d+$/.test(value.trim())) throw new ConfigError(`Invalid configuration: ${key}: expected an integer, got "${value}"`);

@@ -219,6 +219,33 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** Metrics (always on), traces (off by default); logs are `logLevel`. See README "Operations". */
+    telemetry: z
+      .object({
+        metrics: z
+          .object({
+            /** Serve `/metrics` on this port (0: a free one) instead of the main port; unset: on the main port. */
+            port: z.number().int().min(0).max(65535).optional(),
+            /** Distinct operation names kept as metric labels; later ones are counted as `__other__`. */
+            maxOperationNames: positiveInt.default(100),
+          })
+          .strict()
+          .prefault({}),
+        tracing: z
+          .object({
+            /** OpenTelemetry traces; off: no span, no context propagation, no cost. */
+            enabled: z.boolean().default(false),
+            /** OTLP/HTTP base URL; spans are posted to `<otlpEndpoint>/v1/traces`. */
+            otlpEndpoint: z.url({ protocol: /^https?$/ }).default('http://localhost:4318'),
+            /** Share of new traces recorded; a client's `traceparent` decides for its own. */
+            sampleRatio: z.number().min(0).max(1).default(1),
+            serviceName: z.string().min(1).default('gateway'),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
   })
   .strict();
 

@@ -24,6 +24,8 @@ export interface ExecutionResult {
 
 /** Stage 6, plan and execute: either engine (config `execution.engine`) behind one method. */
 export interface Execution {
+  /** Plans the operation (cached), so its time shows apart from the run's in a trace; `execute` plans anyway. */
+  plan?(operation: ExecutableOperation): void;
   execute(operation: ExecutableOperation): Promise<ExecutionResult>;
   /** The operation's parts as they are ready when its plan defers some (@defer); undefined when it defers nothing (then `execute`). */
   executeIncrementally?(operation: ExecutableOperation): Promise<IncrementalAnswer> | undefined;
@@ -32,6 +34,10 @@ export interface Execution {
 /** The `native` engine: our executor (gateway/src/execution). */
 export class NativeExecution implements Execution {
   constructor(private readonly executor: QueryPlanExecutor) {}
+
+  plan(operation: ExecutableOperation): void {
+    this.executor.prepare(operation);
+  }
 
   async execute(operation: ExecutableOperation): Promise<ExecutionResult> {
     const outcome = await this.executor.execute(operation);

@@ -12,6 +12,7 @@ import { initialPayload, subsequentPayload, type IncrementalFormat } from './inc
 import type { IncrementalAnswer } from '../execution';
 import type { Execution } from './execute';
 import { checkTransport, coerceVariables, selectOperation } from './operation';
+import { describeOperation, stage } from '../observability';
 import { OperationRefusal, RequestErrorCode, refusal, requestError } from './refusal';
 
 export { OperationRefusal } from './refusal';
@@ -156,10 +157,11 @@ export class Pipeline implements StreamingEngine {
       throw requestError(RequestErrorCode.BadRequest, 'The request has no "query"');
     }
     // 2. document
-    const valid = this.stages.documents.load(request.query);
+    const valid = stage('document', () => this.stages.documents.load(request.query));
     // 3. operation
     const operationName = request.operationName || undefined;
     const operation = selectOperation(valid.document, operationName);
+    describeOperation(operation.operation, operation.name?.value);
     checkTransport(operation, connection);
     if (operation.operation === 'subscription') {
       if (!this.stages.subscriptions) throw requestError(RequestErrorCode.BadRequest, 'Subscriptions are turned off on this gateway (subscriptions.enabled)');
@@ -168,10 +170,10 @@ export class Pipeline implements StreamingEngine {
     const variables = request.variables ?? {};
     const coercedVariables = coerceVariables(this.stages.authorization.schema, operation, variables);
     // 4. authorize
-    const outcome = this.stages.authorization.authorize(valid.document, operationName, caller);
+    const outcome = stage('authorize', () => this.stages.authorization.authorize(valid.document, operationName, caller));
     if (outcome?.nothingLeft && operation.operation === 'subscription') throw this.stages.authorization.refuseEmptied(outcome, caller);
     // 5. cost (the estimate; the debit comes last, just before running)
-    const cost = this.stages.admission?.estimate(outcome?.document ?? valid.document, operationName, coercedVariables);
+    const cost = this.stages.admission && stage('cost', () => this.stages.admission!.estimate(outcome?.document ?? valid.document, operationName, coercedVariables));
     return { caller, request, valid, operation, operationName, variables, coercedVariables, outcome, cost };
   }
 
@@ -179,7 +181,7 @@ export class Pipeline implements StreamingEngine {
   private async run(prepared: Prepared, connection: ConnectionInfo): Promise<SingleAnswer> {
     const { admission } = this.stages;
     const { outcome } = prepared;
-    const charge: Charge | undefined = admission && prepared.cost ? await admission.charge(prepared.caller, connection.clientIp, prepared.cost) : undefined;
+    const charge: Charge | undefined = admission && prepared.cost ? await stage('ratelimit', () => admission.charge(prepared.caller, connection.clientIp, prepared.cost!)) : undefined;
     let result: ExecutionResult;
     if (outcome?.nothingLeft) {
       // Nothing the caller may see is left: answered without planning or calling any subgraph.
@@ -198,9 +200,11 @@ export class Pipeline implements StreamingEngine {
       };
       try {
         // @defer in parts when the transport can carry them; an authorization cut is patched whole, so it answers at once.
-        const incremental = connection.incremental && !outcome ? this.stages.execution.executeIncrementally?.(executable) : undefined;
+        const { execution } = this.stages;
+        if (execution.plan) stage('plan', () => execution.plan!(executable));
+        const incremental = connection.incremental && !outcome ? execution.executeIncrementally?.(executable) : undefined;
         if (incremental) return this.answerInParts(await incremental, charge, connection.incremental!);
-        result = await this.stages.execution.execute(executable);
+        result = await stage('execute', () => execution.execute(executable));
       } catch (error) {
         // Our bug, or the planner's: the caller gets its points back and no details.
         if (charge?.decision) void admission!.limiter!.settle(charge.key!, charge.tier!, charge.points);

@@ -49,6 +49,8 @@ export interface GraphQLWebSocketTransport {
   /** Stops accepting upgrades, completes every operation, closes every socket with 1001; resolves when they are closed (at most ~2 × closeTimeoutMs). */
   close(): Promise<void>;
   stats(): { connections: number; operations: number };
+  /** Connections closed (1008) because their client read too slowly, since start. */
+  slowConsumerCloses(): number;
 }
 
 interface LiveSocket {
@@ -68,6 +70,7 @@ export function attachGraphQLWebSocket(server: Server, options: GraphQLWebSocket
   const { path, engine, authenticator, logger } = options;
   const live = new Registry<LiveSocket>();
   let closing: Promise<void> | null = null;
+  let slowConsumerCloses = 0;
 
   const webSockets = new WebSocketServer({
     noServer: true,
@@ -114,6 +117,7 @@ export function attachGraphQLWebSocket(server: Server, options: GraphQLWebSocket
       },
       send: (data) => socket.send(data),
       close: (code, reason) => {
+        if (code === CloseCode.PolicyViolation) slowConsumerCloses++; // the core closes with 1008 for slow consumers only
         socket.close(code, reason);
         // A peer that does not answer the close frame (one that stopped reading) is cut after the bound.
         terminateTimer = setTimeout(() => socket.terminate(), limits.closeTimeoutMs);
@@ -159,6 +163,7 @@ export function attachGraphQLWebSocket(server: Server, options: GraphQLWebSocket
       for (const entry of live) operations += entry.connection.operations;
       return { connections: live.size, operations };
     },
+    slowConsumerCloses: () => slowConsumerCloses,
   };
 }
 

@@ -49,6 +49,8 @@ export interface SseHandler {
   /** Ends every open stream with `complete` and answers new requests with 503; resolves when they are closed (at most ~2 × closeTimeoutMs). */
   close(): Promise<void>;
   stats(): { streams: number };
+  /** Streams cut because their client read too slowly, since start. */
+  slowConsumerCloses(): number;
 }
 
 interface Stream {
@@ -72,6 +74,7 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
   const limits = withDefaults(SSE_DEFAULTS, options, 'sse');
   const streams = new Registry<Stream>();
   let closing: Promise<void> | null = null;
+  let slowConsumerCloses = 0;
 
   const pings = setInterval(() => {
     for (const stream of streams) if (stream.res.headersSent) write(stream, PING_COMMENT);
@@ -90,6 +93,7 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
     if (res.writableLength > limits.maxBufferedBytes) {
       logger.warn('cutting an event stream whose client reads too slowly', { bufferedBytes: res.writableLength, limit: limits.maxBufferedBytes });
       // Not `complete`: the client must not take the subscription for finished.
+      slowConsumerCloses++;
       stop(stream);
       res.destroy();
       return;
@@ -202,6 +206,7 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
     stats() {
       return { streams: streams.size };
     },
+    slowConsumerCloses: () => slowConsumerCloses,
   };
 }
 
