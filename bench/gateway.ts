@@ -25,6 +25,7 @@ import { SUBGRAPH_NAMES } from '../subgraphs/shared/ports';
 import { describeCpus, pinProcess, planCpuPinning, type CpuPinning } from './lib/cpu-pinning';
 import { graphqlClient, runInterleaved, type ScenarioRun } from './lib/interleave';
 import { OptionsError, parseOptions, usage, wantsHelp, type BenchOptions } from './lib/options';
+import { startOtlpSink, type OtlpSink } from './lib/otlp-sink';
 import { startRedis, type BenchRedis } from './lib/redis';
 import { allowedCpusOf, findChildProcess } from './lib/proc';
 import {
@@ -114,12 +115,14 @@ async function main(): Promise<number> {
   const group = new ServiceGroup();
   const workDir = mkdtempSync(join(tmpdir(), 'gateway-bench-'));
   let redis: Promise<BenchRedis> | undefined;
+  let otlpSink: Promise<OtlpSink> | undefined;
   let stopping = false;
   const cleanUp = async () => {
     stopping = true;
     await group.stopAll();
     // After the gateways: they close their Redis connections as they stop.
     await redis?.then((r) => r.stop()).catch(() => {});
+    await otlpSink?.then((sink) => sink.stop()).catch(() => {});
     rmSync(workDir, { recursive: true, force: true });
   };
   const onSignal = (signal: NodeJS.Signals) => {
@@ -134,7 +137,13 @@ async function main(): Promise<number> {
   let exitCode: number;
   try {
     const { supergraphPath } = await startSubgraphs(group, workDir);
-    const context = { supergraphPath, group, redis: () => (redis ??= startRedis()), cpu: pinning.enabled ? pinning.gatewayCpu : undefined };
+    const context = {
+      supergraphPath,
+      group,
+      redis: () => (redis ??= startRedis()),
+      otlpSink: () => (otlpSink ??= startOtlpSink()),
+      cpu: pinning.enabled ? pinning.gatewayCpu : undefined,
+    };
     const started: Array<{ name: string } & StartedTarget> = [];
     for (const target of targets) {
       const cpuProfile = target.name === options.cpuProf ? cpuProfileDir : undefined;
@@ -218,6 +227,8 @@ const TARGET_RATIOS: TargetComparison[] = [
   { label: 'Cost analysis + Redis rate limiting', measured: 'ours-redis-limits', reference: 'ours-no-limits', maxLoss: 0.1 },
   { label: 'Cost analysis + in-memory rate limiting (the default)', measured: 'ours', reference: 'ours-no-limits' },
   { label: 'Redis round trips alone (buckets in Redis vs in memory)', measured: 'ours-redis-limits', reference: 'ours' },
+  // Tracing every request and exporting it; metrics and logs are on in both.
+  { label: 'Telemetry overhead', measured: 'ours-telemetry', reference: 'ours' },
 ];
 
 /** What our gateway must serve against stock Apollo Gateway, per scenario (the first matching entry). */

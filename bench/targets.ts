@@ -11,6 +11,7 @@ import { pinProcess } from './lib/cpu-pinning';
 import { graphqlClient, type RunAudit } from './lib/interleave';
 import type { BenchRequest, RunResult } from './lib/load';
 import { findChildProcess } from './lib/proc';
+import type { OtlpSink } from './lib/otlp-sink';
 import type { BenchRedis } from './lib/redis';
 import { benchEnv, freePort } from './lib/stack';
 
@@ -21,6 +22,8 @@ export interface TargetContext {
   group: ServiceGroup;
   /** The run's redis-server, started on the first call; stopped after the group. */
   redis(): Promise<BenchRedis>;
+  /** The run's OTLP sink (a collector that discards), started on the first call; stopped after the group. */
+  otlpSink(): Promise<OtlpSink>;
   /** Pin the target's process (every thread) to this CPU once it is ready; undefined: leave it on every CPU. */
   cpu?: number;
   /** Profile the target's process for the whole run into this directory (lib/cpu-profile-preload.ts). */
@@ -64,6 +67,8 @@ interface GatewayProcessOptions {
    * run's redis-server and audits every measured run.
    */
   limiterStore?: LimiterStore;
+  /** Trace every request (sampling 1.0) and export the spans to the run's OTLP sink; each measured run must have exported. */
+  traced?: boolean;
 }
 
 type LimiterStore = 'memory' | 'redis' | 'none';
@@ -73,14 +78,16 @@ export function gatewayProcess(options: GatewayProcessOptions): Target {
   return {
     name: options.name,
     description: options.description,
-    async start({ supergraphPath, group, redis: startRedis, cpu, cpuProfileDir }) {
+    async start({ supergraphPath, group, redis: startRedis, otlpSink, cpu, cpuProfileDir }) {
       const port = await freePort();
       const redis = options.limiterStore === 'redis' ? await startRedis() : undefined;
+      const sink = options.traced ? await otlpSink() : undefined;
+      const tracing = sink && { GATEWAY_TRACING_ENABLED: 'true', GATEWAY_TRACING_SAMPLE_RATIO: '1', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url };
       const service = await group.start({
         name: options.name,
         entry: options.entry,
         args: options.args(port, supergraphPath),
-        env: benchEnv({ ...options.env, ...(redis && { REDIS_URL: redis.url }), ...(cpuProfileDir && cpuProfileEnv(options.name, cpuProfileDir)) }),
+        env: benchEnv({ ...options.env, ...tracing, ...(redis && { REDIS_URL: redis.url }), ...(cpuProfileDir && cpuProfileEnv(options.name, cpuProfileDir)) }),
         readyUrl: `http://127.0.0.1:${port}${options.readyPath}`,
         readyHeaders: options.readyHeaders,
       });
@@ -94,6 +101,7 @@ export function gatewayProcess(options: GatewayProcessOptions): Target {
         pid,
         stop: async () => void (await service.stop()),
         ...(redis && { audit: (request: BenchRequest) => auditRedisLimiter(redis, `${origin}/graphql`, request) }),
+        ...(sink && { audit: async () => auditExports(sink) }),
       };
     },
   };
@@ -145,6 +153,17 @@ async function auditRedisLimiter(redis: BenchRedis, url: string, request: BenchR
     if (missing > 0) {
       return { note, problem: `about ${missing} limiter call(s) were answered in-process instead of by Redis (an answer later than the limiter's command timeout: Redis slow, or the gateway's event loop too busy to read it in time): not a Redis measurement` };
     }
+    return { note };
+  };
+}
+
+/** A traced run must have sent its spans: at least one export reached the sink while it ran (the batch processor exports every 5 s or 512 spans). */
+function auditExports(sink: OtlpSink): (run: RunResult) => Promise<RunAudit> {
+  const before = sink.exports();
+  return async (run) => {
+    const exports = sink.exports() - before;
+    const note = `OTLP ${exports} export request(s)`;
+    if (run.responses > 0 && exports === 0) return { note, problem: 'tracing was on but no span export reached the OTLP sink during the run' };
     return { note };
   };
 }
@@ -201,6 +220,19 @@ const oursRedisLimits: GatewayProcessOptions = {
   limiterStore: 'redis',
 };
 
+/**
+ * Ours with every telemetry on: each request traced (sampling 1.0: a server
+ * span, stage spans, a span per subgraph attempt, traceparent to the
+ * subgraphs) and exported over OTLP/HTTP to a sink in the bench process;
+ * metrics and logs are the same as `ours` (always on).
+ */
+const oursTelemetry: GatewayProcessOptions = {
+  ...ours,
+  name: 'ours-telemetry',
+  description: 'ours with tracing on (GATEWAY_TRACING_ENABLED, sample ratio 1.0) exporting OTLP/HTTP to a discarding sink',
+  traced: true,
+};
+
 /** Our gateway without cost analysis, operation limits or rate limiting: what those cost. */
 const oursNoLimits: GatewayProcessOptions = {
   ...ours,
@@ -232,4 +264,4 @@ const stockPooled: GatewayProcessOptions = {
 /** Ratios in the table are against this target. */
 export const BASELINE = stock.name;
 
-export const TARGETS: Target[] = [ours, oursApollo, oursRedisLimits, oursNoLimits, stockPooled, stock].map(gatewayProcess);
+export const TARGETS: Target[] = [ours, oursTelemetry, oursApollo, oursRedisLimits, oursNoLimits, stockPooled, stock].map(gatewayProcess);
