@@ -1,4 +1,7 @@
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { startStack, type Stack } from '../../support/stack';
+import { devAuthorization } from '../../support/tokens';
 import { FaultProxy } from '../../support/fault-proxy';
 import { postGraphQL } from '../../support/http';
 import type { RunningGateway } from '../../../gateway/src/gateway';
@@ -76,6 +79,32 @@ describe('gateway /metrics (prom-client)', () => {
     expect(sample(text, 'graphql_operation_duration_seconds_count{operation_name="Retried",operation_type="query",outcome="success"}')).toBe(1);
     const outcome = failed.body.data == null ? 'error' : 'partial';
     expect(sample(text, `graphql_operation_duration_seconds_count{operation_name="Failed",operation_type="query",outcome="${outcome}"}`)).toBe(1);
+  });
+
+  it('counts a subscription over graphql-ws, its connection, the events received and delivered, read from the engine and the transport', async () => {
+    const client = createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, lazy: false, retryAttempts: 0, onNonLazyError: () => {} });
+    const received: unknown[] = [];
+    const dispose = client.subscribe({ query: 'subscription Stock { stockChanged(productId: "p-0001") { productId delta } }' }, { next: (value) => void received.push(value), error: () => {}, complete: () => {} });
+    try {
+      // Subscribed once the engine has its group; only then is the event published.
+      await eventually(async () => expect(sample(await scrape(gateway.metricsUrl), 'gateway_subscriptions_groups')).toBe(1));
+      const adjust = await postGraphQL(gateway.url, 'mutation Restock { adjustStock(productId: "p-0001", warehouseId: "wh-2", delta: 3, reason: "restock") { id } }', undefined, await devAuthorization());
+      expect(adjust.body.errors).toBeUndefined();
+      await eventually(() => expect(received).toHaveLength(1));
+
+      const text = await scrape(gateway.metricsUrl);
+      expect(sample(text, 'graphql_operation_duration_seconds_count{operation_name="Stock",operation_type="subscription",outcome="success"}')).toBe(1);
+      expect(sample(text, 'graphql_operation_duration_seconds_count{operation_name="Restock",operation_type="mutation",outcome="success"}')).toBe(1);
+      expect(sample(text, 'gateway_subscriptions_ws_connections')).toBe(1);
+      expect(sample(text, 'gateway_subscriptions_active{transport="ws"}')).toBe(1);
+      expect(sample(text, 'gateway_subscriptions_events_total')).toBe(1);
+      expect(sample(text, 'gateway_subscriptions_deliveries_total')).toBe(1);
+      expect(sample(text, 'gateway_subscriptions_slow_consumer_closes_total{transport="ws"}')).toBe(0);
+    } finally {
+      dispose();
+      await client.dispose();
+    }
+    await eventually(async () => expect(sample(await scrape(gateway.metricsUrl), 'gateway_subscriptions_ws_connections')).toBe(0));
   });
 
   it('keeps at most telemetry.metrics.maxOperationNames names, counting the others as __other__', async () => {
