@@ -7,8 +7,6 @@
  * nothing but Redis, exactly like replicas on several hosts.
  */
 import cluster, { type Worker } from 'node:cluster';
-import { subscribe } from 'node:diagnostics_channel';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../lib/logger';
 import type { RunningGateway } from './gateway';
 
@@ -19,9 +17,6 @@ export const WorkerMessage = {
   /** primary → worker: drain and exit 0 (the primary got SIGTERM/SIGINT). */
   Shutdown: 'gateway:shutdown',
 } as const;
-
-/** A worker's `/health` answers carry its pid here, so an operator (and the cluster spec) can tell workers apart. */
-export const WORKER_PID_HEADER = 'x-gateway-worker-pid';
 
 export interface RestartBackoff {
   /** Delay before the first restart of a worker that died. */
@@ -152,7 +147,6 @@ export interface WorkerLifecycle {
  * Should the primary die, node:cluster ends the worker with it.
  */
 export function startWorkerLifecycle(logger: Logger): WorkerLifecycle {
-  nameWorkerOnHealth();
   let gateway: RunningGateway | undefined;
   let stopping = false;
   let signals = 0;
@@ -190,20 +184,6 @@ export function startWorkerLifecycle(logger: Logger): WorkerLifecycle {
       process.send?.({ type: WorkerMessage.Ready });
     },
   };
-}
-
-/**
- * Adds WORKER_PID_HEADER to `/health` answers through node:http's public
- * diagnostics channel, before the gateway's handler writes its head: which
- * worker answered is the cluster's business, not the gateway's. Only /health
- * (kept off the public internet, see deploy/nginx.conf) says it.
- */
-function nameWorkerOnHealth(): void {
-  const pid = String(process.pid);
-  subscribe('http.server.request.start', (message) => {
-    const { request, response } = message as { request: IncomingMessage; response: ServerResponse };
-    if (request.url === '/health' || request.url?.startsWith('/health?')) response.setHeader(WORKER_PID_HEADER, pid);
-  });
 }
 
 function isMessage(message: unknown, type: string): boolean {

@@ -72,6 +72,7 @@ export async function startGateway(
       subgraphUrls: new Map([...built.subgraphUrls].map(([name, urls]) => [name, urls[0]])),
       signer,
       redisUrl: config.redisUrl,
+      limits: { maxQueuedEvents: config.subscriptions.maxQueuedEvents },
       logger,
     });
     return events.engine;
@@ -115,7 +116,8 @@ export async function startGateway(
         const subgraphs = Object.fromEntries([...runtime.current.dataSources].map(([name, source]) => [name, source.health()]));
         // Alive (200) either way; `degraded` says some subgraph takes no requests right now.
         const degraded = Object.values(subgraphs).some((s) => s.state === 'open');
-        sendJson(res, 200, { status: degraded ? 'degraded' : 'ok', supergraph: runtime.health(), subgraphs, ...(limiter && { rateLimiter: limiter.health() }) });
+        // `pid` tells the workers of one host apart (node:cluster); /health stays off the public internet.
+        sendJson(res, 200, { status: degraded ? 'degraded' : 'ok', pid: process.pid, supergraph: runtime.health(), subgraphs, ...(limiter && { rateLimiter: limiter.health() }) });
       },
       '/ready': readinessRoute(() => accepting),
       ...(config.telemetry.metrics.port === undefined && { '/metrics': telemetry.metricsRoute }),

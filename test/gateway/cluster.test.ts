@@ -1,6 +1,5 @@
 import { request } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { WORKER_PID_HEADER } from '../../gateway/src/cluster';
 import { loadConfig } from '../../gateway/src/config/load';
 import { DEPLOYED_IDENTITY } from '../support/identity-keys';
 import { composeLibrarySupergraph, startLibrarySubgraph, type LibrarySubgraph } from '../support/library-subgraph';
@@ -71,8 +70,9 @@ function send(port: number, path: string, body?: string): Promise<{ status: numb
         res.setEncoding('utf8');
         res.on('data', (chunk) => (text += chunk));
         res.on('end', () => {
-          const pid = res.headers[WORKER_PID_HEADER];
-          resolve({ status: res.statusCode!, workerPid: typeof pid === 'string' ? Number(pid) : undefined, body: text });
+          // Every worker's /health says which process answered.
+          const pid = path === '/health' ? (JSON.parse(text) as { pid?: number }).pid : undefined;
+          resolve({ status: res.statusCode!, workerPid: pid, body: text });
         });
       },
     );
