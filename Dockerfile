@@ -13,6 +13,8 @@ COPY subgraphs ./subgraphs
 COPY scripts ./scripts
 COPY bench ./bench
 COPY schemas ./schemas
+# The browser bundles (GraphiQL, the dashboard) are built from web/ into dist/web by `npm run build`.
+COPY web ./web
 # The supergraph baked into the image routes to the compose service names.
 ENV SUBGRAPH_PRODUCTS_URL=http://products:4001/graphql \
     SUBGRAPH_INVENTORY_URL=http://inventory:4002/graphql \

@@ -11,12 +11,14 @@ import { createTokenVerifier, tokenSetupWarnings } from './auth/token-verifier';
 import type { GatewayConfig } from './config/schema';
 import { readSupergraph } from './federation/supergraph';
 import { createTelemetry, type TelemetryOptions } from './observability';
+import { PersistedOperations } from './pipeline/persisted';
 import { createRateLimiter } from './ratelimit';
 import { SupergraphRuntime, buildGeneration, fetchSupergraph, pollSupergraphUrl, watchSupergraphFile, type Generation, type GenerationServices } from './reload';
 import { startEventDelivery, type EventDelivery } from './subscriptions/wiring';
 import { attachGraphQLWebSocket, createSseHandler, wantsEventStream } from './transport';
 import { createGraphQLHttpHandler } from './transport/http/handler';
-import { renderIdePage } from './transport/http/ide';
+import { createIde } from './transport/http/ide';
+import { BudgetBook, dashboardRoutes } from './dashboard';
 
 export interface RunningGateway {
   /** The GraphQL endpoint, e.g. http://localhost:4000/graphql. */
@@ -56,10 +58,15 @@ export async function startGateway(
   const authenticator = createAuthenticator(createTokenVerifier(config.auth.jwt, logger), apiKeys);
   const signer = new IdentitySigner(identityPrivateKey(config.auth.identityPrivateKey));
   const charging = config.cost.enabled && config.cost.mode === 'enforce' && config.rateLimit.enabled;
-  const limiter = charging ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
+  // The dashboard shows per-client budgets: it watches the limiter's decisions (the last 50 clients').
+  const budgets = config.dashboard.enabled && charging ? new BudgetBook() : undefined;
+  const rateLimiter = charging ? createRateLimiter({ redisUrl: config.redisUrl, logger }) : undefined;
+  const limiter = rateLimiter && budgets ? budgets.watch(rateLimiter) : rateLimiter;
 
   const telemetry = createTelemetry(config.telemetry, telemetryOptions);
-  const services: GenerationServices = { config, signer, limiter, logger, observer: telemetry.fetchObserver };
+  // Documents by hash outlive supergraphs: a reload keeps every registered one.
+  const persisted = new PersistedOperations({ ...config.persistedOperations, redisUrl: config.redisUrl, logger });
+  const services: GenerationServices = { config, signer, limiter, logger, observer: telemetry.fetchObserver, persisted };
   // Started with the first generation, then kept: a reload moves its subscriptions over.
   let events: EventDelivery | undefined;
   const subscriptions: Parameters<typeof buildGeneration>[3] = (built) => {
@@ -84,6 +91,7 @@ export async function startGateway(
     await events?.close();
     await limiter?.close();
     await apiKeys?.close();
+    await persisted.close();
     await telemetry.close();
     throw error;
   }
@@ -105,6 +113,19 @@ export async function startGateway(
   const sse = events ? createSseHandler({ engine: operations, authenticator, logger, clientIp, maxBodyBytes: limits.maxBodyBytes }) : undefined;
   let accepting = true;
   let ws: ReturnType<typeof attachGraphQLWebSocket> | undefined;
+  const subgraphHealth = () => Object.fromEntries([...runtime.current.dataSources].map(([name, source]) => [name, source.health()]));
+  const ide = config.security.ide ? createIde(GRAPHQL_PATH) : undefined;
+  if (ide && !ide.built) logger.warn('the GraphQL IDE is on but its bundle is not built (npm run build)');
+  const dashboard = config.dashboard.enabled
+    ? dashboardRoutes({
+        graphqlPath: GRAPHQL_PATH,
+        scope: config.dashboard.scope,
+        authenticator,
+        metrics: { registry: telemetry.metrics.registry, subgraphs: subgraphHealth, budgets: budgets && (() => budgets.list()) },
+        // A token-minting endpoint exists only where the development secret does.
+        ...(!production && config.auth.jwt.secret && { devTokens: { secret: config.auth.jwt.secret, issuer: config.auth.jwt.issuers[0], audience: config.auth.jwt.audiences[0] } }),
+      })
+    : undefined;
   const handler = createGraphQLHttpHandler({
     path: GRAPHQL_PATH,
     pipeline: operations,
@@ -113,7 +134,7 @@ export async function startGateway(
     clientIp,
     routes: {
       '/health': (_req, res) => {
-        const subgraphs = Object.fromEntries([...runtime.current.dataSources].map(([name, source]) => [name, source.health()]));
+        const subgraphs = subgraphHealth();
         // Alive (200) either way; `degraded` says some subgraph takes no requests right now.
         const degraded = Object.values(subgraphs).some((s) => s.state === 'open');
         // `pid` tells the workers of one host apart (node:cluster); /health stays off the public internet.
@@ -121,9 +142,11 @@ export async function startGateway(
       },
       '/ready': readinessRoute(() => accepting),
       ...(config.telemetry.metrics.port === undefined && { '/metrics': telemetry.metricsRoute }),
+      ...ide?.routes,
+      ...dashboard,
     },
     stream: sse && { matches: wantsEventStream, handle: (req, res) => sse.handle(req, res) },
-    idePage: config.security.ide ? await renderIdePage() : undefined,
+    idePage: ide?.page,
     logger,
   });
   const http = await startHttpServer(telemetry.serveHttp(handler, [GRAPHQL_PATH, '/health', '/ready', '/metrics'], logger), {
@@ -175,6 +198,7 @@ export async function startGateway(
       await runtime.close();
       await limiter?.close();
       await apiKeys?.close();
+      await persisted.close();
       await metricsServer?.close(0);
       await telemetry.close();
     },

@@ -58,6 +58,8 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'GATEWAY_RATE_LIMIT_RULES', path: 'rateLimit.rules', kind: 'json' },
   { env: 'GATEWAY_INTROSPECTION', path: 'security.introspection', kind: 'bool' },
   { env: 'GATEWAY_IDE', path: 'security.ide', kind: 'bool' },
+  { env: 'GATEWAY_DASHBOARD_ENABLED', path: 'dashboard.enabled', kind: 'bool' },
+  { env: 'GATEWAY_DASHBOARD_SCOPE', path: 'dashboard.scope', kind: 'string' },
   { env: 'REDIS_URL', path: 'redisUrl', kind: 'string' },
   { env: 'JWT_SECRET', path: 'auth.jwt.secret', kind: 'string' },
   { env: 'JWT_JWKS_URLS', path: 'auth.jwt.jwksUrls', kind: 'list' },
@@ -225,6 +227,7 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
       introspection: config.security.introspection ?? !production,
       ide: config.security.ide ?? !production,
     },
+    dashboard: { ...config.dashboard, enabled: config.dashboard.enabled ?? !production },
   };
 }
 

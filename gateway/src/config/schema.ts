@@ -186,6 +186,16 @@ export const GatewayConfigSchema = z
       })
       .strict()
       .prefault({}),
+    /** The operations dashboard at /dashboard (README "Operations > Dashboard"). */
+    dashboard: z
+      .object({
+        /** Serve it. Default: on when nodeEnv is development or test, off in production. */
+        enabled: z.boolean().optional(),
+        /** The scope a token (or API key) needs to read the gateway's metrics through it (`/dashboard/metrics.json`); the live events follow the API's own authorization. */
+        scope: z.string().min(1).default('gateway:dashboard'),
+      })
+      .strict()
+      .prefault({}),
     /** Redis for state shared between replicas (rate limits, events). Absent: embedded in-process state. */
     redisUrl: z.url({ protocol: /^rediss?$/ }).optional(),
     /**
@@ -253,11 +263,13 @@ export type GatewayConfigInput = z.input<typeof GatewayConfigSchema>;
 type Parsed = z.output<typeof GatewayConfigSchema>;
 
 /** The validated configuration, with environment-dependent defaults resolved. */
-export type GatewayConfig = Omit<Parsed, 'security' | 'logLevel' | 'auth' | 'workers'> & {
+export type GatewayConfig = Omit<Parsed, 'security' | 'logLevel' | 'auth' | 'workers' | 'dashboard'> & {
   /** `auto` resolved to the number of available CPUs. */
   workers: number;
   logLevel: (typeof LOG_LEVELS)[number];
   security: { introspection: boolean; ide: boolean };
+  /** `enabled` resolved from nodeEnv when unset. */
+  dashboard: { enabled: boolean; scope: string };
   /** Secrets resolved: the development defaults outside production, never in it. */
   auth: Parsed['auth'] & { identityPrivateKey: string };
 };
