@@ -269,10 +269,11 @@ describe('the attack matrix, on the real stack with Redis', () => {
       expect(errorCodes(answer)).toEqual(['NOT_ACCEPTABLE']);
     });
 
-    it('tells a hash-only (APQ) request that persisted queries are not supported, so Apollo Client sends the document', async () => {
+    it('tells a hash-only (APQ) request for an unknown hash PersistedQueryNotFound, so Apollo Client sends the document', async () => {
       const answer = await postRaw(stack.url, JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: 'ab'.repeat(32) } } }), JSON_HEADERS);
-      expect(answer.status).toBe(400);
-      expect(errorCodes(answer)).toEqual(['PERSISTED_QUERY_NOT_SUPPORTED']);
+      expect(answer.status).toBe(200);
+      expect(answer.body.errors?.[0].message).toBe('PersistedQueryNotFound');
+      expect(errorCodes(answer)).toEqual(['PERSISTED_QUERY_NOT_FOUND']);
     });
   });
 });

@@ -181,8 +181,10 @@ export const GatewayConfigSchema = z
         maxPayloadBytes: positiveInt.default(65_536),
         /** Operations one connection may run at once. */
         maxPerConnection: positiveInt.default(100),
-        /** Outgoing bytes queued per connection before the client is dropped as a slow consumer (close 1008). */
+        /** Outgoing bytes queued per connection before the client is dropped as a slow consumer (close 1008, SLOW_CONSUMER with its last event id). */
         maxBufferedBytes: positiveInt.default(1_048_576),
+        /** Events queued per subscriber group waiting for enrichment before its subscribers are dropped as slow consumers (they may resume). */
+        maxQueuedEvents: positiveInt.default(1_000),
       })
       .strict()
       .prefault({}),
@@ -221,6 +223,21 @@ export const GatewayConfigSchema = z
         keepAliveTimeoutMs: positiveInt.default(65_000),
       })
       .strict()
+      .prefault({}),
+    persistedOperations: z
+      .object({
+        /** Automatic persisted queries (Apollo Client's persistedQuery extension): documents registered by hash, in Redis with redisUrl. */
+        apq: z
+          .object({ enabled: z.boolean().default(true), ttlSeconds: positiveInt.default(86_400), maxBytes: positiveInt.default(16 * 1024 * 1024) })
+          .strict()
+          .prefault({}),
+        /** Trusted-document manifests (Apollo's persisted-query manifest, or GraphQL Code Generator's `{ hash: document }`). */
+        manifests: z.array(z.string().min(1)).default([]),
+        /** Serve only the manifests' documents (OPERATION_NOT_PERSISTED for anything else). */
+        safelist: z.boolean().default(false),
+      })
+      .strict()
+      .refine((p) => !p.safelist || p.manifests.length > 0, { message: 'safelist needs at least one manifest (persistedOperations.manifests)', path: ['safelist'] })
       .prefault({}),
     caches: z
       .object({

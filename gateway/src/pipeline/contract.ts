@@ -17,12 +17,18 @@ export interface OperationRequest {
   variables?: Record<string, unknown> | null;
   operationName?: string | null;
   extensions?: Record<string, unknown> | null;
+  /** A trusted document's id (`sha256:<hex>` or the hex), sent instead of `query`. */
+  documentId?: string;
 }
 
 /** Where the engine sends one operation's results. Calls after complete/error are ignored by the transport. */
 export interface ResultSink {
-  /** One ExecutionResult, serialized: `{"data":...}` (and `errors` if any). */
-  next(resultJson: string): void;
+  /**
+   * One ExecutionResult, serialized: `{"data":...}` (and `errors` if any). A
+   * subscription's event carries its log id, also in the result's
+   * `extensions.eventId` (SSE writes it as the event's `id:`; a client resumes from it).
+   */
+  next(resultJson: string, eventId?: string): void;
   /** Ends the operation with errors (graphql-ws `error` message; SSE `next` with errors then `complete`). */
   error(errors: readonly GraphQLFormattedError[]): void;
   /** Ends the operation normally. */

@@ -3,7 +3,7 @@ import type { Logger } from '../../../lib/logger';
 import { applyDenials, type AuthorizationControl, type AuthorizationOutcome } from '../auth/authorization';
 import type { Caller } from '../auth/caller';
 import type { OperationCost } from '../cost';
-import type { AdmittedSubscription, SubscriptionEngine } from '../subscriptions/engine';
+import { resumeFromOf, type AdmittedSubscription, type SubscriptionEngine } from '../subscriptions/engine';
 import type { Admission, Charge } from './admission';
 import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, StreamingEngine } from './contract';
 import type { DocumentStage, ValidDocument } from './document';
@@ -13,6 +13,7 @@ import type { IncrementalAnswer } from '../execution';
 import type { Execution } from './execute';
 import { checkTransport, coerceVariables, selectOperation } from './operation';
 import { describeOperation, stage } from '../observability';
+import type { PersistedOperations } from './persisted';
 import { OperationRefusal, RequestErrorCode, refusal, requestError } from './refusal';
 
 export { OperationRefusal } from './refusal';
@@ -25,6 +26,8 @@ export interface PipelineStages {
   /** Absent when cost analysis is off (`cost.enabled` false): nothing is costed or charged. */
   admission?: Admission;
   execution: Execution;
+  /** Documents named by hash (APQ, trusted documents); absent: hash-only requests are refused as unsupported. */
+  persisted?: PersistedOperations;
   /** Absent when subscriptions are off. */
   subscriptions?: SubscriptionEngine;
   logger: Logger;
@@ -90,7 +93,7 @@ export class Pipeline implements StreamingEngine {
   /** A query or mutation, answered once (HTTP). Never rejects: refusals and failures are answers too. */
   async execute(caller: Caller, request: OperationRequest, connection: ConnectionInfo): Promise<SingleAnswer> {
     try {
-      const prepared = this.prepare(caller, request, connection);
+      const prepared = this.prepare(caller, await this.documentOf(request), connection);
       return await this.run(prepared, connection);
     } catch (error) {
       return { kind: 'refused', refusal: this.refusalOf(error, request) };
@@ -101,7 +104,7 @@ export class Pipeline implements StreamingEngine {
   async start(caller: Caller, request: OperationRequest, sink: ResultSink, connection: ConnectionInfo): Promise<{ errors: readonly GraphQLFormattedError[] } | OperationHandle> {
     let prepared: Prepared;
     try {
-      prepared = this.prepare(caller, request, connection);
+      prepared = this.prepare(caller, await this.documentOf(request), connection);
     } catch (error) {
       return { errors: refusalErrors(this.refusalOf(error, request)) };
     }
@@ -142,6 +145,12 @@ export class Pipeline implements StreamingEngine {
         stopped = true;
       },
     };
+  }
+
+  /** Stage 1 for a document named by hash: the request with its document (a Redis lookup at most). Throws the refusal. */
+  private documentOf(request: OperationRequest): OperationRequest | Promise<OperationRequest> {
+    const { persisted } = this.stages;
+    return persisted && (request.documentId !== undefined || request.extensions?.persistedQuery !== undefined || persisted.safelisting) ? persisted.resolve(request) : request;
   }
 
   /** Stages 1 to 5 (estimate): pure and synchronous, mostly cache lookups. Throws the refusal. */
@@ -270,7 +279,7 @@ export class Pipeline implements StreamingEngine {
       if (admission && prepared.cost) slot = await admission.startSubscription(prepared.caller, connection.clientIp, prepared.cost);
       // The engine may end a subscription itself (a reload that removed its field): its slot is freed then too.
       const ending: ResultSink = {
-        next: (json) => sink.next(json),
+        next: (json, eventId) => sink.next(json, eventId),
         error: (errors) => {
           release();
           sink.error(errors);
@@ -280,7 +289,8 @@ export class Pipeline implements StreamingEngine {
           sink.complete();
         },
       };
-      const handle = engine.subscribe(admitted(prepared, engine), ending);
+      // A client resuming (graphql-ws `extensions.resumeFrom`, SSE Last-Event-ID) first gets what it missed.
+      const handle = engine.subscribe(admitted(prepared, engine), ending, resumeFromOf(prepared.request.extensions));
       return {
         stop() {
           handle.stop();

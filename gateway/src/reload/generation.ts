@@ -13,6 +13,7 @@ import { SupergraphError, parseSupergraph, resolveSubgraphUrls, type Supergraph 
 import { Pipeline } from '../pipeline';
 import { Admission } from '../pipeline/admission';
 import { DocumentStage } from '../pipeline/document';
+import type { PersistedOperations } from '../pipeline/persisted';
 import { ApolloExecution, NativeExecution, type Execution } from '../pipeline/execute';
 import type { RateLimiter } from '../ratelimit';
 import type { SubscriptionEngine } from '../subscriptions/engine';
@@ -25,6 +26,7 @@ export interface GenerationServices {
   limiter: RateLimiter | undefined;
   logger: Logger;
   observer?: SubgraphFetchObserver;
+  persisted?: PersistedOperations;
 }
 
 /**
@@ -123,6 +125,7 @@ export async function buildGeneration(
           })
         : undefined,
       execution,
+      persisted: services.persisted,
       subscriptions: subscriptions({ supergraph, executor, dataSources, subgraphUrls }),
       logger,
     });

@@ -16,13 +16,14 @@ export class InvalidOperationRequest extends Error {
  * GraphQL over HTTP spec that graphql-ws and graphql-sse share: `query` is a
  * string; `variables` and `extensions` are objects, null or absent;
  * `operationName` is a string, null or absent. A request without `query`
- * is one only when it names a persisted query (`extensions.persistedQuery`),
- * which the pipeline answers. What the query means is the pipeline's business.
+ * is one only when it names a persisted document (`extensions.persistedQuery`
+ * or `documentId`), which the pipeline looks up. What the query means is the pipeline's business.
  */
 export function readOperationRequest(value: unknown): OperationRequest {
   if (!isPlainObject(value)) throw new InvalidOperationRequest(`The operation must be a JSON object; got ${kindOf(value)}`);
-  const { query, variables, operationName, extensions } = value;
-  const persisted = isPlainObject(extensions) && extensions.persistedQuery !== undefined;
+  const { query, variables, operationName, extensions, documentId } = value;
+  if (documentId != null && typeof documentId !== 'string') throw new InvalidOperationRequest(`"documentId" must be a string; got ${kindOf(documentId)}`);
+  const persisted = (isPlainObject(extensions) && extensions.persistedQuery !== undefined) || typeof documentId === 'string';
   if (typeof query !== 'string' && !(persisted && query == null)) throw new InvalidOperationRequest(`"query" must be a string; got ${kindOf(query)}`);
   if (variables != null && !isPlainObject(variables)) throw new InvalidOperationRequest(`"variables" must be an object; got ${kindOf(variables)}`);
   if (operationName != null && typeof operationName !== 'string') {
@@ -34,6 +35,7 @@ export function readOperationRequest(value: unknown): OperationRequest {
     variables: (variables as Record<string, unknown> | null | undefined) ?? null,
     operationName: (operationName as string | null | undefined) ?? null,
     extensions: (extensions as Record<string, unknown> | null | undefined) ?? null,
+    ...(typeof documentId === 'string' && { documentId }),
   };
 }
 

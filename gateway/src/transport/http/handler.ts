@@ -103,6 +103,7 @@ function readGet(req: IncomingMessage, search: string): OperationRequest {
     operationName: params.get('operationName') || undefined,
     variables: jsonParam(params, 'variables'),
     extensions: jsonParam(params, 'extensions'),
+    documentId: params.get('documentId') ?? undefined,
   });
 }
 
