@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../../lib/logger';
 import { createApiKeys } from './auth/api-keys';
 import { createAuthenticator } from './auth/authenticate';
 import { createTokenVerifier, tokenSetupWarnings } from './auth/token-verifier';
+import { createEntityCache, invalidationRoute } from './cache';
 import type { GatewayConfig } from './config/schema';
 import { readSupergraph } from './federation/supergraph';
 import { createTelemetry, type TelemetryOptions } from './observability';
@@ -64,13 +65,16 @@ export async function startGateway(
   const limiter = rateLimiter && budgets ? budgets.watch(rateLimiter) : rateLimiter;
 
   const telemetry = createTelemetry(config.telemetry, telemetryOptions);
+  // One per process, across supergraph reloads; it caches only what a supergraph's @cacheControl hints allow.
+  const entityCache = createEntityCache(config.entityCache, config.redisUrl, telemetry.metrics.registry, logger);
   // Documents by hash outlive supergraphs: a reload keeps every registered one.
   const persisted = new PersistedOperations({ ...config.persistedOperations, redisUrl: config.redisUrl, logger });
-  const services: GenerationServices = { config, signer, limiter, logger, observer: telemetry.fetchObserver, persisted };
+  const services: GenerationServices = { config, signer, limiter, logger, observer: telemetry.fetchObserver, persisted, entityCache };
   // Started with the first generation, then kept: a reload moves its subscriptions over.
   let events: EventDelivery | undefined;
   const subscriptions: Parameters<typeof buildGeneration>[3] = (built) => {
-    if (!config.subscriptions.enabled) return undefined;
+    // The entity cache follows the events too (they invalidate it), subscriptions or not.
+    if (!config.subscriptions.enabled && !entityCache) return undefined;
     events ??= startEventDelivery({
       supergraphSdl: built.supergraph.sdl,
       executor: built.executor,
@@ -82,13 +86,14 @@ export async function startGateway(
       limits: { maxQueuedEvents: config.subscriptions.maxQueuedEvents },
       logger,
     });
-    return events.engine;
+    return config.subscriptions.enabled ? events.engine : undefined;
   };
   let generation: Generation;
   try {
     generation = await buildGeneration(initial.sdl, initial.source, services, subscriptions);
   } catch (error) {
     await events?.close();
+    await entityCache?.close();
     await limiter?.close();
     await apiKeys?.close();
     await persisted.close();
@@ -110,7 +115,8 @@ export async function startGateway(
   const { limits } = config;
 
   const clientIp = (req: IncomingMessage) => clientIpOf(req, config.rateLimit.trustForwardedFor);
-  const sse = events ? createSseHandler({ engine: operations, authenticator, logger, clientIp, maxBodyBytes: limits.maxBodyBytes }) : undefined;
+  const streaming = config.subscriptions.enabled ? events : undefined;
+  const sse = streaming ? createSseHandler({ engine: operations, authenticator, logger, clientIp, maxBodyBytes: limits.maxBodyBytes }) : undefined;
   let accepting = true;
   let ws: ReturnType<typeof attachGraphQLWebSocket> | undefined;
   const subgraphHealth = () => Object.fromEntries([...runtime.current.dataSources].map(([name, source]) => [name, source.health()]));
@@ -143,6 +149,7 @@ export async function startGateway(
       '/ready': readinessRoute(() => accepting),
       ...(config.telemetry.metrics.port === undefined && { '/metrics': telemetry.metricsRoute }),
       ...ide?.routes,
+      ...(entityCache && invalidationRoute({ cache: entityCache, authenticator, scope: config.entityCache.invalidationScope, logger })),
       ...dashboard,
     },
     stream: sse && { matches: wantsEventStream, handle: (req, res) => sse.handle(req, res) },
@@ -156,7 +163,7 @@ export async function startGateway(
     headersTimeoutMs: config.http.headersTimeoutMs,
     requestTimeoutMs: config.http.requestTimeoutMs,
   });
-  if (events) {
+  if (streaming) {
     ws = attachGraphQLWebSocket(http.server, {
       path: GRAPHQL_PATH,
       engine: operations,
@@ -173,7 +180,7 @@ export async function startGateway(
   telemetry.metrics.watch({
     limiter,
     redisConfigured: config.redisUrl !== undefined,
-    subscriptions: events && (() => events?.engine.counters()),
+    subscriptions: streaming && (() => streaming.engine.counters()),
     webSockets: ws && (() => ws && { ...ws.stats(), slowConsumerCloses: ws.slowConsumerCloses() }),
     eventStreams: sse && (() => ({ ...sse.stats(), slowConsumerCloses: sse.slowConsumerCloses() })),
   });
@@ -196,6 +203,7 @@ export async function startGateway(
       await events?.close();
       await http.close(config.shutdownGraceMs);
       await runtime.close();
+      await entityCache?.close();
       await limiter?.close();
       await apiKeys?.close();
       await persisted.close();

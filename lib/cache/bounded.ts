@@ -9,6 +9,8 @@ export interface BoundedCacheOptions<V> {
   sizeOf?: (value: V, key: string) => number;
   /** Entries older than this are forgotten (ms); per entry with `set(key, value, ttlMs)`. */
   ttlMs?: number;
+  /** Called once for every entry that leaves: evicted, expired, deleted or replaced (e.g. to keep an index of the keys in step). */
+  onRemove?: (value: V, key: string) => void;
 }
 
 /**
@@ -30,6 +32,7 @@ export class BoundedCache<V extends {}> {
         sizeCalculation: (value: V, key: string) => Math.max(1, Math.ceil(options.sizeOf!(value, key))),
       }),
       ...(options.ttlMs !== undefined && { ttl: options.ttlMs, ttlAutopurge: false }),
+      ...(options.onRemove && { dispose: (value: V, key: string) => options.onRemove!(value, key) }),
     });
   }
 
@@ -45,6 +48,11 @@ export class BoundedCache<V extends {}> {
 
   delete(key: string): void {
     this.lru.delete(key);
+  }
+
+  /** The keys held, most recently used first (expired ones may still be listed until read). */
+  keys(): IterableIterator<string> {
+    return this.lru.keys();
   }
 
   clear(): void {

@@ -82,6 +82,12 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'GATEWAY_HTTP_HEADERS_TIMEOUT_MS', path: 'http.headersTimeoutMs', kind: 'int' },
   { env: 'GATEWAY_HTTP_REQUEST_TIMEOUT_MS', path: 'http.requestTimeoutMs', kind: 'int' },
   { env: 'GATEWAY_DOCUMENT_CACHE_BYTES', path: 'caches.documentsMaxBytes', kind: 'int' },
+  { env: 'GATEWAY_ENTITY_CACHE_ENABLED', path: 'entityCache.enabled', kind: 'bool' },
+  { env: 'GATEWAY_ENTITY_CACHE_STORE', path: 'entityCache.store', kind: 'string' },
+  { env: 'GATEWAY_ENTITY_CACHE_MAX_ENTRIES', path: 'entityCache.maxEntries', kind: 'int' },
+  { env: 'GATEWAY_ENTITY_CACHE_MAX_BYTES', path: 'entityCache.maxBytes', kind: 'int' },
+  { env: 'GATEWAY_ENTITY_CACHE_DEBUG', path: 'entityCache.debug', kind: 'bool' },
+  { env: 'GATEWAY_ENTITY_CACHE_INVALIDATION_SCOPE', path: 'entityCache.invalidationScope', kind: 'string' },
   { env: 'GATEWAY_APQ_ENABLED', path: 'persistedOperations.apq.enabled', kind: 'bool' },
   { env: 'GATEWAY_PERSISTED_MANIFESTS', path: 'persistedOperations.manifests', kind: 'list' },
   { env: 'GATEWAY_SAFELIST', path: 'persistedOperations.safelist', kind: 'bool' },
@@ -186,6 +192,9 @@ export function loadConfig({ argv = [], env = {} }: { argv?: string[]; env?: Nod
     if (key.tier !== undefined && !(key.tier in config.rateLimit.tiers)) {
       throw new ConfigError(`Invalid configuration: auth.apiKeys.${i}.tier${source('auth.apiKeys')}: no tier named "${key.tier}" in rateLimit.tiers`);
     }
+  }
+  if (config.entityCache.store === 'redis' && !config.redisUrl) {
+    throw new ConfigError(`Invalid configuration: entityCache.store${source('entityCache.store')}: redis needs redisUrl (REDIS_URL)`);
   }
   if (config.auth.apiKeysInRedis && !config.redisUrl) {
     throw new ConfigError(`Invalid configuration: auth.apiKeysInRedis${source('auth.apiKeysInRedis')}: needs redisUrl (REDIS_URL)`);

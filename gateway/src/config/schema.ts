@@ -239,6 +239,23 @@ export const GatewayConfigSchema = z
       .strict()
       .refine((p) => !p.safelist || p.manifests.length > 0, { message: 'safelist needs at least one manifest (persistedOperations.manifests)', path: ['safelist'] })
       .prefault({}),
+    /** The entity cache (README "Caching"): subgraph answers kept as the supergraph's `@cacheControl` hints allow. */
+    entityCache: z
+      .object({
+        /** On by default, but it caches only what the supergraph's hints allow: a supergraph without hints caches nothing. */
+        enabled: z.boolean().default(true),
+        /** `redis`: shared by every replica (needs redisUrl; the default with it). `memory`: this process only (the default without). */
+        store: z.enum(['redis', 'memory']).optional(),
+        /** Bounds of the in-process store. */
+        maxEntries: positiveInt.default(100_000),
+        maxBytes: positiveInt.default(64 * 1024 * 1024),
+        /** Report hits, misses and the answer's policy in `extensions.cache` (development, tests). */
+        debug: z.boolean().default(false),
+        /** The scope a token (or API key) needs to call the invalidation endpoint. */
+        invalidationScope: z.string().min(1).default('gateway:cache:invalidate'),
+      })
+      .strict()
+      .prefault({}),
     caches: z
       .object({
         /** Bytes of parsed documents and what derives from them (authorization cuts, cost plans), by approximate size. */

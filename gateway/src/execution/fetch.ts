@@ -1,4 +1,5 @@
 import type { FetchNode, QueryPlanSelectionNode } from '@apollo/query-planner';
+import type { FetchCachePlan, SchemaEntityCache } from '../cache';
 import { deepMerge, type ResultObject, type TypeMatcher } from './merge';
 
 /**
@@ -13,14 +14,20 @@ export interface CompiledFetch {
   readonly variableUsages: readonly string[];
   /** Present for an entity fetch (`_entities`): the representation of one entity, or null when it has none. */
   readonly representationOf?: (entity: ResultObject) => ResultObject | null;
+  /** With the entity cache on a supergraph with hints: the fetch's policy and key prefixes (gateway/src/cache). */
+  readonly cache?: FetchCachePlan;
 }
 
-export function compileFetch(node: FetchNode, types: TypeMatcher): CompiledFetch {
-  const prefix = `{"query":${JSON.stringify(node.operation)}${node.operationName ? `,"operationName":${JSON.stringify(node.operationName)}` : ''},"variables":`;
+/** `cache`: the supergraph's entity cache, when it has one; it may add entity keys to the operation sent. */
+export function compileFetch(node: FetchNode, types: TypeMatcher, cache?: SchemaEntityCache): CompiledFetch {
+  const plan = cache?.plan(node);
+  const operation = plan?.operation ?? node.operation;
+  const prefix = `{"query":${JSON.stringify(operation)}${node.operationName ? `,"operationName":${JSON.stringify(node.operationName)}` : ''},"variables":`;
   const requires = node.requires;
   return {
     node,
     bodyPrefix: prefix,
+    ...(plan && { cache: plan }),
     variableUsages: node.variableUsages ?? [],
     ...(requires && { representationOf: (entity: ResultObject) => select(types, entity, requires) }),
   };

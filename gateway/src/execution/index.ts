@@ -1,6 +1,7 @@
 import type { DocumentNode, GraphQLCompositeType, GraphQLFormattedError } from 'graphql';
 import type { PlanNode } from '@apollo/query-planner';
 import type { Caller } from '../auth/caller';
+import type { CacheExtension, CachePolicy, EntityCache } from '../cache';
 import type { FederatedSchema } from '../federation/schema';
 import { TypeMatcher, type ResultObject } from './merge';
 import { QueryPlans, type PreparedPlan } from './plans';
@@ -27,8 +28,14 @@ export interface PlannedOperation {
 export interface ExecutionOutcome {
   data: ResultObject | null;
   errors?: GraphQLFormattedError[];
-  /** Apollo's `valueCompletion`: values that broke the schema, reported only when nothing else failed. */
-  extensions?: { valueCompletion: GraphQLFormattedError[] };
+  /** Apollo's `valueCompletion`: values that broke the schema, reported only when nothing else failed; `cache` with the entity cache's debug flag. */
+  extensions?: { valueCompletion?: GraphQLFormattedError[]; cache?: CacheExtension };
+  /**
+   * With the entity cache on (a supergraph with hints): how long the whole
+   * answer may be reused and by whom, or null when it may not be (something
+   * without a hint, an error, a mutation). Undefined: the cache is off.
+   */
+  cachePolicy?: CachePolicy | null;
 }
 
 /**
@@ -46,10 +53,13 @@ export class QueryPlanExecutor {
   constructor(
     readonly schema: FederatedSchema,
     subgraphs: ReadonlyMap<string, SubgraphSender>,
+    /** The process's entity cache; it takes part when this supergraph has `@cacheControl` hints. */
+    entityCache?: EntityCache,
   ) {
     this.types = new TypeMatcher(schema.supergraphSchema);
-    this.plans = new QueryPlans(schema, this.types);
-    this.environment = { subgraphs, types: this.types, compiled: (node: Parameters<QueryPlans['compiled']>[0]) => this.plans.compiled(node) };
+    const cache = entityCache?.forSchema(schema.supergraph, schema.supergraphSchema);
+    this.plans = new QueryPlans(schema, this.types, cache);
+    this.environment = { subgraphs, types: this.types, cache, compiled: (node: Parameters<QueryPlans['compiled']>[0]) => this.plans.compiled(node) };
   }
 
   /** The prepared plan of an operation (cached with its document). */
@@ -97,5 +107,11 @@ export function answer(prepared: PreparedPlan, run: PlanRun, operation: PlannedO
   // After a failed fetch, the missing values it leaves would be reported twice; Apollo keeps the fetch's error only.
   if (run.errors.length > 0) outcome.errors = run.errors;
   else if (projected.completionErrors.length > 0) outcome.extensions = { valueCompletion: projected.completionErrors };
+  const record = run.cacheRecord;
+  if (record) {
+    // An answer with errors is never reused: the next one may not have them.
+    outcome.cachePolicy = outcome.errors || outcome.extensions ? null : (record.policy() ?? null);
+    if (run.cacheDebug) outcome.extensions = { ...outcome.extensions, cache: record.extension() };
+  }
   return outcome;
 }

@@ -1,6 +1,7 @@
 import { operationFromDocument } from '@apollo/federation-internals';
 import { QueryPlanner, type FetchNode, type PlanNode, type QueryPlan } from '@apollo/query-planner';
 import { Kind, type DocumentNode, type OperationDefinitionNode } from 'graphql';
+import type { SchemaEntityCache } from '../cache';
 import type { FederatedSchema } from '../federation/schema';
 import { compileFetch, type CompiledFetch } from './fetch';
 import type { TypeMatcher } from './merge';
@@ -33,6 +34,8 @@ export class QueryPlans {
   constructor(
     private readonly schema: FederatedSchema,
     private readonly types: TypeMatcher,
+    /** The supergraph's part of the entity cache: each fetch compiled with its cache plan. */
+    private readonly cache?: SchemaEntityCache,
   ) {
     this.planner = new QueryPlanner(schema.supergraph, { incrementalDelivery: { enableDefer: true } });
   }
@@ -61,7 +64,7 @@ export class QueryPlans {
   /** The fetch made ready to send, once per FetchNode of a cached plan. */
   compiled(node: FetchNode): CompiledFetch {
     let compiled = this.fetches.get(node);
-    if (!compiled) this.fetches.set(node, (compiled = compileFetch(node, this.types)));
+    if (!compiled) this.fetches.set(node, (compiled = compileFetch(node, this.types, this.cache)));
     return compiled;
   }
 }

@@ -1,6 +1,7 @@
 import type { GraphQLFormattedError } from 'graphql';
 import type { ConditionNode, DeferNode, FetchNode, PlanNode, ResponsePath } from '@apollo/query-planner';
 import type { Caller } from '../auth/caller';
+import { CacheRecord, type SchemaEntityCache } from '../cache';
 import type { SubgraphResponse } from '../federation/pooled-data-source';
 import type { CompiledFetch } from './fetch';
 import { applyRewrites, deepMerge, type ResultObject, type TypeMatcher } from './merge';
@@ -15,6 +16,8 @@ export interface RunEnvironment {
   readonly subgraphs: ReadonlyMap<string, SubgraphSender>;
   readonly types: TypeMatcher;
   compiled(node: FetchNode): CompiledFetch;
+  /** The entity cache in front of the fetches (a supergraph with `@cacheControl` hints, cache enabled). */
+  readonly cache?: SchemaEntityCache;
 }
 
 /** Where a node runs in the merged result: the path from the root (`@` for list items) and the objects there. */
@@ -45,11 +48,18 @@ export class PlanRun {
     private readonly onDefer?: DeferHandler,
     /** The merged result; shared by the runs of one operation's deferred parts. */
     readonly data: ResultObject = Object.create(null),
+    /** What the entity cache served and the policy of the answer; shared like `data`. */
+    readonly cacheRecord: CacheRecord | undefined = env.cache && new CacheRecord(),
   ) {}
+
+  /** Report the entity cache's hits and policy in `extensions.cache`. */
+  get cacheDebug(): boolean {
+    return this.env.cache?.debug ?? false;
+  }
 
   /** A run on the same result that collects its own errors (one deferred part's). */
   withOwnErrors(): PlanRun {
-    return new PlanRun(this.env, this.caller, this.variables, this.coercedVariables, this.onDefer, this.data);
+    return new PlanRun(this.env, this.caller, this.variables, this.coercedVariables, this.onDefer, this.data, this.cacheRecord);
   }
 
   /** Runs `node` from the root of the result. */
@@ -99,7 +109,8 @@ export class PlanRun {
     const variablesJson = this.variablesJson(fetch);
 
     if (!fetch.representationOf) {
-      const response = await sender.send(fetch.bodyPrefix + variablesJson + '}', this.caller, fetch.node.operationKind);
+      const send = () => sender.send(fetch.bodyPrefix + variablesJson + '}', this.caller, fetch.node.operationKind);
+      const response = fetch.cache && this.cacheRecord ? await this.env.cache!.root(fetch.cache, variablesJson, this.caller, this.cacheRecord, send) : await send();
       if (response.errors) this.subgraphErrors(response.errors, node, (path) => (path ? [...cursor.path, ...path] : undefined));
       const data = response.data;
       if (!data) return;
@@ -150,6 +161,7 @@ export class PlanRun {
   ): Promise<void> {
     const node = fetch.node;
     const unique: string[] = [];
+    const representations: ResultObject[] = [];
     const targets: number[][] = [];
     const seen = new Map<string, number>();
     for (let i = 0; i < entities.length; i++) {
@@ -161,6 +173,7 @@ export class PlanRun {
       if (index === undefined) {
         seen.set(json, unique.length);
         unique.push(json);
+        representations.push(representation);
         targets.push([i]);
       } else {
         targets[index].push(i);
@@ -168,24 +181,38 @@ export class PlanRun {
     }
     if (unique.length === 0) return;
     if (fetch.variableUsages.includes('representations')) throw new Error('Variables cannot contain key "representations"');
-    const body = `${fetch.bodyPrefix}{"representations":[${unique.join(',')}]${variablesJson === '{}' ? '}' : `,${variablesJson.slice(1)}`}}`;
-    const response = await sender.send(body, this.caller, node.operationKind);
-    if (response.errors) {
-      this.subgraphErrors(response.errors, node, (path) => {
-        if (!path) return undefined;
-        const index = path[1];
-        if (path[0] !== '_entities' || typeof index !== 'number' || !targets[index]) return [...cursor.path, ...path];
-        concrete ??= concretePaths(this.data, cursor.path);
-        return targets[index].map((entity) => [...(concrete![indices[entity]] ?? []), ...path.slice(2)]);
-      });
+    // The entity cache answers what it holds; only the others are sent (`sent`: indices into `unique`).
+    const lookup = fetch.cache && this.cacheRecord ? await this.env.cache!.lookupEntities(fetch.cache, unique, representations, variablesJson, this.caller, this.cacheRecord) : undefined;
+    const answers: Array<ResultObject | null> = unique.map((_, i) => (lookup?.hits.get(i) as ResultObject | undefined) ?? null);
+    const sent = lookup ? lookup.misses : unique.map((_, i) => i);
+    if (sent.length > 0) {
+      const sentJson = sent.length === unique.length ? unique : sent.map((i) => unique[i]);
+      const body = `${fetch.bodyPrefix}{"representations":[${sentJson.join(',')}]${variablesJson === '{}' ? '}' : `,${variablesJson.slice(1)}`}}`;
+      const response = await sender.send(body, this.caller, node.operationKind);
+      if (response.errors) {
+        this.subgraphErrors(response.errors, node, (path) => {
+          if (!path) return undefined;
+          const index = path[1];
+          if (path[0] !== '_entities' || typeof index !== 'number' || !targets[sent[index]]) return [...cursor.path, ...path];
+          concrete ??= concretePaths(this.data, cursor.path);
+          return targets[sent[index]].map((entity) => [...(concrete![indices[entity]] ?? []), ...path.slice(2)]);
+        });
+      }
+      const data = response.data;
+      if (!data) return this.mergeEntities(node, entities, targets, answers);
+      const received = data._entities;
+      if (!Array.isArray(received)) throw new Error('Expected "data._entities" in response to be an array');
+      if (received.length !== sent.length) throw new Error(`Expected "data._entities" to contain ${sent.length} elements`);
+      if (lookup) await this.env.cache!.storeEntities(lookup, received, response.errors);
+      for (let k = 0; k < sent.length; k++) answers[sent[k]] = received[k] as ResultObject | null;
     }
-    const data = response.data;
-    if (!data) return;
-    const received = data._entities;
-    if (!Array.isArray(received)) throw new Error('Expected "data._entities" in response to be an array');
-    if (received.length !== unique.length) throw new Error(`Expected "data._entities" to contain ${unique.length} elements`);
-    for (let i = 0; i < received.length; i++) {
-      const answer = received[i] as ResultObject | null;
+    this.mergeEntities(node, entities, targets, answers);
+  }
+
+  /** Each answer (one per distinct representation) merged into every entity it stands for. */
+  private mergeEntities(node: FetchNode, entities: ResultObject[], targets: number[][], answers: ReadonlyArray<ResultObject | null>): void {
+    for (let i = 0; i < answers.length; i++) {
+      const answer = answers[i];
       if (!answer) continue;
       const into = targets[i];
       if (!answer.__typename) answer.__typename = entities[into[0]].__typename;

@@ -2,6 +2,7 @@ import type { GatewayExecutor, GatewayGraphQLRequestContext } from '@apollo/serv
 import type { GraphQLFormattedError, GraphQLSchema, OperationDefinitionNode } from 'graphql';
 import type { Logger } from '../../../lib/logger';
 import { toApolloLogger } from '../../../lib/apollo-logger';
+import { cacheControlHeaders } from '../cache/http';
 import type { IncrementalAnswer, PlannedOperation, QueryPlanExecutor } from '../execution';
 import { RequestErrorCode } from './refusal';
 
@@ -20,6 +21,8 @@ export interface ExecutionResult {
   errors?: GraphQLFormattedError[];
   /** `valueCompletion`: values that broke the schema's promises, when nothing else failed (as Apollo Router reports them). */
   extensions?: Record<string, unknown>;
+  /** HTTP headers of the answer: `Cache-Control` from the entity cache's policy (gateway/src/cache). */
+  headers?: Readonly<Record<string, string>>;
 }
 
 /** Stage 6, plan and execute: either engine (config `execution.engine`) behind one method. */
@@ -44,6 +47,7 @@ export class NativeExecution implements Execution {
     const result: ExecutionResult = { data: outcome.data };
     if (outcome.errors) result.errors = outcome.errors.map(formatError);
     if (outcome.extensions) result.extensions = outcome.extensions;
+    if (outcome.cachePolicy !== undefined) result.headers = cacheControlHeaders(outcome.cachePolicy, operation.caller);
     return result;
   }
 

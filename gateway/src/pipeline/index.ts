@@ -233,7 +233,7 @@ export class Pipeline implements StreamingEngine {
     const formatted: FormattedResult = { data };
     if (errors && errors.length > 0) formatted.errors = errors;
     if (result.extensions || settled) formatted.extensions = { ...result.extensions, ...settled?.extensions };
-    return { kind: 'result', result: formatted, headers: settled?.headers ?? {} };
+    return { kind: 'result', result: formatted, headers: { ...result.headers, ...settled?.headers } };
   }
 
   /**

@@ -4,6 +4,7 @@ import type { IdentitySigner } from '../../../lib/auth/internal-identity';
 import { toApolloLogger } from '../../../lib/apollo-logger';
 import type { Logger } from '../../../lib/logger';
 import { AuthorizationControl } from '../auth/authorization';
+import type { EntityCache } from '../cache';
 import type { GatewayConfig } from '../config/schema';
 import { trafficPolicyOf } from '../config/traffic';
 import { QueryPlanExecutor } from '../execution';
@@ -27,6 +28,8 @@ export interface GenerationServices {
   logger: Logger;
   observer?: SubgraphFetchObserver;
   persisted?: PersistedOperations;
+  /** In front of the native executor's subgraph fetches (config `entityCache`). */
+  entityCache?: EntityCache;
 }
 
 /**
@@ -95,7 +98,7 @@ export async function buildGeneration(
 
   try {
     // Queries, mutations and event enrichment all run on our executor, unless the reference engine is asked for.
-    const executor = new QueryPlanExecutor(federated, dataSources);
+    const executor = new QueryPlanExecutor(federated, dataSources, services.entityCache);
     let execution: Execution = new NativeExecution(executor);
     let stop = async () => {};
     if (config.execution.engine === 'apollo') {

@@ -4,6 +4,7 @@ import { HttpError, TransportErrorCode, answerFailure, sendBody } from '../../..
 import type { RouteHandler } from '../../../../lib/http/routes';
 import type { Logger } from '../../../../lib/logger';
 import type { Authenticator } from '../../auth/authenticate';
+import { httpCaching } from '../../cache/http';
 import type { ConnectionInfo, IncrementalResponse, OperationRequest, Pipeline, SingleAnswer } from '../../pipeline';
 import type { IncrementalFormat } from '../../pipeline/incremental';
 import { InvalidOperationRequest, jsonParam, readOperationRequest } from '../operation-request';
@@ -68,7 +69,7 @@ export function createGraphQLHttpHandler(options: GraphQLHttpOptions): (req: Inc
     const connection: ConnectionInfo = { connectionId: '', transport: 'http', method, clientIp: options.clientIp(req), ...(incremental && { incremental }) };
     const answer = await pipeline.execute(caller, request, connection);
     if (answer.kind === 'incremental') return writeParts(res, incremental!, answer, logger);
-    writeAnswer(res, media, answer);
+    writeAnswer(req, res, media, answer);
   };
 
   return (req, res) => {
@@ -122,7 +123,7 @@ function checked(value: unknown): OperationRequest {
  * request is a 200 (the body says what went wrong). Credentials, rate limits
  * and methods (401, 403, 405, 429) keep their status under both.
  */
-function writeAnswer(res: ServerResponse, media: ResponseMediaType, answer: Exclude<SingleAnswer, IncrementalResponse>): void {
+function writeAnswer(req: IncomingMessage, res: ServerResponse, media: ResponseMediaType, answer: Exclude<SingleAnswer, IncrementalResponse>): void {
   let status = 200;
   let headers: Readonly<Record<string, string>>;
   let body: string;
@@ -132,8 +133,11 @@ function writeAnswer(res: ServerResponse, media: ResponseMediaType, answer: Excl
     headers = refusal.headers;
     body = JSON.stringify({ errors: refusal.errors });
   } else {
-    headers = answer.headers;
     body = JSON.stringify(answer.result);
+    // Cache-Control (entity cache), ETag and 304 for public GET answers.
+    const caching = httpCaching(req, answer.headers, answer.result, body);
+    if (caching.notModified) return void res.writeHead(304, caching.headers).end();
+    headers = caching.headers;
   }
   sendBody(res, status, { ...headers, 'content-type': `${media}; charset=utf-8` }, body);
 }
