@@ -22,7 +22,7 @@ export const STOCK_CHANGED = `subscription DashboardStock { stockChanged { id oc
 export const PAYMENT_STATUS_CHANGED = `subscription DashboardPayments { paymentStatusChanged { id occurredAt paymentId customerId from to payment { amount { amount currency } items { quantity product { name } } } } }`;
 export const PRICE_CHANGED = `subscription DashboardPrices { priceChanged { id occurredAt productId oldPrice { amount currency } newPrice { amount currency } product { id name stock { available } } } }`;
 /** The stock table's first rows, before any event. */
-export const INITIAL_STOCK = `query DashboardStockLevels { products(first: 10) { nodes { ${PRODUCT_FIELDS} } } }`;
+export const INITIAL_STOCK = `query DashboardStockLevels { products(first: 8) { nodes { ${PRODUCT_FIELDS} } } }`;
 
 interface StockChanged {
   stockChanged: { id: string; productId: string; warehouseId: string | null; delta: number; available: number; reason: string; product: ProductView };
@@ -57,7 +57,11 @@ export class EventFeed {
         'section',
         { class: 'panel' },
         h('h2', {}, 'Stock per warehouse'),
-        h('table', { id: 'stock-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Product'), h('th', {}, 'Warehouse'), h('th', {}, 'On hand'), h('th', {}, 'Reserved'), h('th', {}, 'Available'), h('th', {}, 'Price'))), this.stockBody),
+        h(
+          'div',
+          { class: 'table-scroll' },
+          h('table', { id: 'stock-table' }, h('thead', {}, h('tr', {}, h('th', {}, 'Product'), h('th', {}, 'Warehouse'), h('th', {}, 'On hand'), h('th', {}, 'Reserved'), h('th', {}, 'Available'), h('th', {}, 'Price'))), this.stockBody),
+        ),
       ),
     );
   }
