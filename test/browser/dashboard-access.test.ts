@@ -3,6 +3,7 @@ import { startTestGateway, writeSupergraphFile } from '../support/gateway';
 import { DEPLOYED_IDENTITY } from '../support/identity-keys';
 import { composeLibrarySupergraph, startLibrarySubgraph, type LibrarySubgraph } from '../support/library-subgraph';
 import { TEST_JWT_SECRET, hsToken } from '../support/tokens';
+import { metricValue } from './gateway-helpers';
 
 const PRODUCTION = { NODE_ENV: 'production', INTERNAL_AUTH_PRIVATE_KEY: DEPLOYED_IDENTITY.privatePem, JWT_SECRET: TEST_JWT_SECRET };
 
@@ -62,7 +63,13 @@ describe('the dashboard’s access rules', () => {
       expect(operator.status).toBe(200);
       const snapshot = (await operator.json()) as { subgraphs: Array<{ name: string; state: string }>; cache: unknown; rateLimits: { clients: Array<{ client: string }> } };
       expect(snapshot.subgraphs).toEqual([expect.objectContaining({ state: 'closed' })]);
-      expect(snapshot.cache).toBeNull();
+      // The entity cache's counters when the gateway has an entity cache (its series registered), null otherwise.
+      const exposition = await (await fetch(`${base}/metrics`)).text();
+      if (exposition.includes('gateway_entity_cache_hits_total')) {
+        expect(snapshot.cache).toEqual({ hits: await metricValue(`${base}/metrics`, 'gateway_entity_cache_hits_total'), misses: await metricValue(`${base}/metrics`, 'gateway_entity_cache_misses_total') });
+      } else {
+        expect(snapshot.cache).toBeNull();
+      }
     });
 
     it('mints no development tokens in production', async () => {
