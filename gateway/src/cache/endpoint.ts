@@ -17,7 +17,7 @@ const InvalidationRequestSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('type'), type: name, subgraph: name.optional() }).strict(),
   z.object({ kind: z.literal('subgraph'), subgraph: name }).strict(),
 ]);
-const InvalidationBodySchema = z.union([InvalidationRequestSchema, z.array(InvalidationRequestSchema).min(1).max(10_000)]);
+const InvalidationListSchema = z.array(InvalidationRequestSchema).min(1).max(10_000);
 
 export interface InvalidationEndpointOptions {
   cache: EntityCache;
@@ -45,12 +45,14 @@ export function invalidationRoute(options: InvalidationEndpointOptions): Record<
       }
       if (!caller.scopes.has(options.scope)) throw new HttpError(403, TransportErrorCode.Forbidden, `Cache invalidation needs scope ${options.scope}`);
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) throw new HttpError(415, TransportErrorCode.UnsupportedMediaType, 'Send Content-Type: application/json');
-      const parsed = InvalidationBodySchema.safeParse(parseJsonBody(await readBody(req, MAX_BODY_BYTES)));
+      const body = parseJsonBody(await readBody(req, MAX_BODY_BYTES));
+      const parsed = InvalidationListSchema.safeParse(Array.isArray(body) ? body : [body]);
       if (!parsed.success) {
         const issue = parsed.error.issues[0];
-        throw new HttpError(400, TransportErrorCode.BadRequest, `Invalid invalidation request${issue.path.length > 0 ? ` at ${issue.path.join('.')}` : ''}: ${issue.message}`);
+        const where = (Array.isArray(body) ? issue.path : issue.path.slice(1)).join('.');
+        throw new HttpError(400, TransportErrorCode.BadRequest, `Invalid invalidation request${where ? ` at ${where}` : ''}: ${issue.message}`);
       }
-      const requests = (Array.isArray(parsed.data) ? parsed.data : [parsed.data]) as InvalidationRequest[];
+      const requests = parsed.data as InvalidationRequest[];
       let count: number;
       try {
         count = await options.cache.invalidateRequests(requests);

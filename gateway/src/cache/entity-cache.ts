@@ -12,7 +12,7 @@ import { EntityCacheMetrics, type InvalidationSource } from './metrics';
 import type { CacheRecord } from './record';
 import { CacheSchemaFacts } from './schema-facts';
 import { INVALIDATION_MEMORY_MS, type CacheEntry, type CacheStore } from './store';
-import { entityTag, keyValuesOf, tagsInAnswer, tagsOfEntity, type CacheTag } from './tags';
+import { entityTag, keyValuesOf, listTag, tagsInAnswer, tagsOfEntity, type CacheTag } from './tags';
 
 /** A subgraph's answer as the executor reads it (federation/pooled-data-source's SubgraphResponse). */
 export interface SubgraphAnswer {
@@ -347,9 +347,15 @@ export class SchemaEntityCache {
     await this.store(entries, lookup.epoch, lookup.startedAt, lookup.plan.subgraph, byType.size === 1 ? [...byType.keys()][0] : undefined, byType);
   }
 
+  /**
+   * Everything a mutation's answer names, and the cached lists of those
+   * entities' types: it may have added one (which mutations create is not
+   * known here; events say so exactly, see events.ts).
+   */
   private async invalidateMutationAnswer(plan: FetchCachePlan, response: SubgraphAnswer): Promise<void> {
     const tags = new Set<CacheTag>();
     if (response.data) tagsInAnswer(this.facts, response.data, tags);
+    for (const tag of [...tags]) tags.add(listTag(tag.slice(0, tag.indexOf(':'))));
     await this.cache.invalidate([...tags], 'mutation');
     for (const type of plan.unkeyedTypes) {
       await this.cache.invalidateByName({ kind: 'type', type }, 'mutation').catch((error: Error) => {
@@ -412,8 +418,9 @@ function unpack(stored: string | null | undefined, now: number): { value: Record
   if (!stored) return undefined;
   const colon = stored.indexOf(':');
   const expiresAt = Number(stored.slice(0, colon));
-  const remainingSec = Math.floor((expiresAt - now) / 1000);
-  if (!(remainingSec > 0)) return undefined;
+  if (!(expiresAt > now)) return undefined;
+  // What is left of its maxAge, rounded up to a second (a Cache-Control max-age is in whole seconds).
+  const remainingSec = Math.ceil((expiresAt - now) / 1000);
   return { value: JSON.parse(stored.slice(colon + 1)) as Record<string, unknown>, remainingSec };
 }
 

@@ -208,15 +208,32 @@ function walkField(field: FieldNode, parentType: GraphQLCompositeType, context: 
   context.policy.restrict(maxAge, callerDependent ? 'PRIVATE' : (fieldHint?.scope ?? typeHint?.scope));
   if (!composite || !field.selectionSet) return field;
 
-  if (holdsEntities(target, context) && hasList(definition.type)) context.lists.add(target.name);
+  for (const listed of listedEntities(definition.type, target, context)) context.lists.add(listed);
   let selectionSet = walkSelectionSet(field.selectionSet, target, context, false);
   selectionSet = withEntityKeys(selectionSet, target, context);
   return selectionSet === field.selectionSet ? field : { ...field, selectionSet };
 }
 
-function holdsEntities(type: GraphQLCompositeType, context: WalkContext): boolean {
-  if (isObjectType(type)) return context.facts.isEntity(type.name);
-  return context.schema.getPossibleTypes(type).some((t) => context.facts.isEntity(t.name));
+function entityTypesOf(type: GraphQLCompositeType, context: WalkContext): string[] {
+  const candidates = isObjectType(type) ? [type] : context.schema.getPossibleTypes(type);
+  return candidates.filter((t) => context.facts.isEntity(t.name)).map((t) => t.name);
+}
+
+/**
+ * The entity types whose membership a field's value depends on: a list of
+ * entities, or an object holding one (a connection's `nodes`, read for its
+ * `totalCount` too). Answers get `list:<Type>` for each, so an event or a
+ * mutation that adds an entity invalidates them.
+ */
+function listedEntities(fieldType: GraphQLOutputType, target: GraphQLCompositeType, context: WalkContext): string[] {
+  if (hasList(fieldType)) return entityTypesOf(target, context);
+  if (!isObjectType(target)) return [];
+  const listed: string[] = [];
+  for (const field of Object.values(target.getFields())) {
+    const named = getNamedType(field.type);
+    if (hasList(field.type) && isCompositeType(named)) listed.push(...entityTypesOf(named, context));
+  }
+  return listed;
 }
 
 function hasList(type: GraphQLOutputType): boolean {

@@ -21,20 +21,20 @@ export function cacheControlHeaders(policy: CachePolicy | null, caller: Caller):
 /**
  * HTTP caching of one JSON answer: an answer with errors is never reusable
  * (`no-store`, whatever its parts said); a public answer to a GET carries an
- * `ETag` (a hash of its body), and a request whose `If-None-Match` names it
+ * `ETag` (a hash of its data: `extensions` such as the settled cost may vary
+ * between identical answers), and a request whose `If-None-Match` names it
  * is answered 304 without the body.
  */
 export function httpCaching(
   req: IncomingMessage,
   headers: Readonly<Record<string, string>>,
-  result: { readonly errors?: readonly unknown[] },
-  body: string,
+  result: { readonly data?: unknown; readonly errors?: readonly unknown[] },
 ): { notModified: boolean; headers: Readonly<Record<string, string>> } {
   const cacheControl = headers[CACHE_CONTROL];
   if (cacheControl === undefined) return { notModified: false, headers };
   if (result.errors && result.errors.length > 0) return { notModified: false, headers: { ...headers, [CACHE_CONTROL]: 'no-store' } };
   if ((req.method !== 'GET' && req.method !== 'HEAD') || !cacheControl.startsWith('public')) return { notModified: false, headers };
-  const etag = `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+  const etag = `"${createHash('sha256').update(JSON.stringify(result.data ?? null)).digest('base64url').slice(0, 27)}"`;
   const withEtag = { ...headers, etag };
   return { notModified: ifNoneMatchHolds(req.headers['if-none-match'], etag), headers: withEtag };
 }

@@ -28,11 +28,11 @@ export class CacheRecord {
   }
 
   hit(type: string, count = 1): void {
-    this.hits[type] = (this.hits[type] ?? 0) + count;
+    if (count > 0) this.hits[type] = (this.hits[type] ?? 0) + count;
   }
 
   miss(type: string, count = 1): void {
-    this.misses[type] = (this.misses[type] ?? 0) + count;
+    if (count > 0) this.misses[type] = (this.misses[type] ?? 0) + count;
   }
 
   /** Undefined when something in the answer may not be reused (or nothing was fetched). */

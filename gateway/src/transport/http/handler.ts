@@ -135,7 +135,7 @@ function writeAnswer(req: IncomingMessage, res: ServerResponse, media: ResponseM
   } else {
     body = JSON.stringify(answer.result);
     // Cache-Control (entity cache), ETag and 304 for public GET answers.
-    const caching = httpCaching(req, answer.headers, answer.result, body);
+    const caching = httpCaching(req, answer.headers, answer.result);
     if (caching.notModified) return void res.writeHead(304, caching.headers).end();
     headers = caching.headers;
   }
