@@ -32,7 +32,8 @@ export interface TelemetryGatewayOptions {
 export function startTelemetryGateway(supergraphPath: string, options: TelemetryGatewayOptions = {}): Promise<RunningGateway> {
   const config = loadConfig({
     argv: ['--supergraph', supergraphPath, '--port', '0', '--host', '127.0.0.1'],
-    env: { LOG_LEVEL: 'silent', NODE_ENV: 'test', ...options.env },
+    // These specs count every subgraph request and span: the entity cache would answer repeated queries itself.
+    env: { LOG_LEVEL: 'silent', NODE_ENV: 'test', GATEWAY_ENTITY_CACHE_ENABLED: 'false', ...options.env },
   });
   return startGateway(config, options.logger ?? createLogger('silent'), { spanExporter: options.spanExporter });
 }
