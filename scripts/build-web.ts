@@ -11,7 +11,7 @@
  * clients that take gzip (GraphiQL's ~5 MiB script is ~1.3 MiB gzipped).
  */
 import { build, type BuildOptions } from 'esbuild';
-import { readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
@@ -38,19 +38,29 @@ const MONACO_WORKERS: Record<string, string> = {
   'graphql.worker': 'monaco-graphql/esm/graphql.worker.js',
 };
 
+/**
+ * Builds into a folder of its own, then swaps it in with two renames: a
+ * gateway (or a test) reading dist/web while another build runs never finds
+ * it half written or missing.
+ */
 export async function buildWeb(): Promise<void> {
-  rmSync(WEB_OUT, { recursive: true, force: true });
+  const next = `${WEB_OUT}.next-${process.pid}`;
+  rmSync(next, { recursive: true, force: true });
   await Promise.all([
-    build({ ...common, entryPoints: { graphiql: join(WEB, 'ide', 'main.tsx') }, outdir: join(WEB_OUT, 'ide'), jsx: 'automatic' }),
-    build({ ...common, entryPoints: MONACO_WORKERS, outdir: join(WEB_OUT, 'ide') }),
-    build({ ...common, entryPoints: { dashboard: join(WEB, 'dashboard', 'main.ts') }, outdir: join(WEB_OUT, 'dashboard') }),
+    build({ ...common, entryPoints: { graphiql: join(WEB, 'ide', 'main.tsx') }, outdir: join(next, 'ide'), jsx: 'automatic' }),
+    build({ ...common, entryPoints: MONACO_WORKERS, outdir: join(next, 'ide') }),
+    build({ ...common, entryPoints: { dashboard: join(WEB, 'dashboard', 'main.ts') }, outdir: join(next, 'dashboard') }),
   ]);
   for (const app of ['ide', 'dashboard']) {
-    const dir = join(WEB_OUT, app);
+    const dir = join(next, app);
     for (const name of readdirSync(dir)) {
       if (extname(name) === '.js' || extname(name) === '.css') writeFileSync(join(dir, `${name}.gz`), gzipSync(readFileSync(join(dir, name)), { level: 9 }));
     }
   }
+  const previous = `${WEB_OUT}.previous-${process.pid}`;
+  if (existsSync(WEB_OUT)) renameSync(WEB_OUT, previous);
+  renameSync(next, WEB_OUT);
+  rmSync(previous, { recursive: true, force: true });
 }
 
 if (require.main === module) {

@@ -19,8 +19,9 @@ socket.protocol = endpoint.protocol === 'https:' ? 'wss:' : 'ws:';
 const fetcher = createGraphiQLFetcher({ url: endpoint.href, subscriptionUrl: socket.href });
 
 const DEFAULT_QUERY = `# GraphQL IDE of the federation gateway: queries and mutations over HTTP,
-# subscriptions over graphql-ws, @defer streamed. Put a token in Headers:
-#   { "authorization": "Bearer <npm run -s token -- --sub ops --scopes \\"inventory:write\\">" }
+# subscriptions over graphql-ws, @defer streamed. Put a token in Headers,
+#   { "authorization": "Bearer <token>" }
+# e.g. one printed by: npm run -s token -- --sub ops --scopes inventory:write
 
 query Products {
   products(first: 5) {
