@@ -157,6 +157,8 @@ describe('the operations dashboard on /dashboard', () => {
     await graphql(graphqlUrl(), 'mutation { adjustStock(productId: "p-0001", warehouseId: "wh-1", delta: 1, reason: "after-restart") { stock { available } } }');
     await feedItem(page, 'after-restart').waitFor();
     expect(await feedItem(page, 'before-restart').count()).toBe(1);
+    // The metrics panel is back on the new process too.
+    await page.locator('#metrics-status[data-state="ok"]', { hasText: `process ${gateway.child.pid},` }).waitFor();
     await screenshot(page, folder, 'reconnected');
     await page.context().close();
   }, 60_000);

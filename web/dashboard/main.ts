@@ -33,7 +33,14 @@ function start(session: Session): void {
   main.replaceChildren(feed.element, panel.element);
   who.textContent = `${session.subject}${session.scopes.length ? ` · ${session.scopes.join(' ')}` : ' · no scopes'}`;
   signOut.hidden = false;
-  const live = new LiveConnection({ url: socketEndpoint, token: session.token, status: showConnection });
+  const live = new LiveConnection({
+    url: socketEndpoint,
+    token: session.token,
+    status: (state, detail) => {
+      showConnection(state, detail);
+      if (state === 'live') panel.refresh();
+    },
+  });
   void feed.loadStock(httpEndpoint, session.token);
   feed.follow(live);
   panel.start(session.token);

@@ -43,6 +43,8 @@ class TimeChart {
       for (const series of this.values.values()) series.shift();
     }
     const labels = Object.keys(points);
+    // One reading is no line (and uPlot would stretch its time axis over years): draw from the second on.
+    if (this.times.length < 2) return;
     if (!this.plot || labels.join('\n') !== this.labels.join('\n')) this.rebuild(labels);
     this.plot!.setData([this.times, ...labels.map((label) => this.values.get(label)!)] as uPlot.AlignedData);
     this.element.dataset.latest = JSON.stringify(points);
@@ -86,6 +88,7 @@ export class MetricsPanel {
   private readonly cache = h('strong', { id: 'cache-hit-rate' }, 'n/a');
   private previous: Snapshot | undefined;
   private timer: ReturnType<typeof setInterval> | undefined;
+  private token: string | undefined;
 
   constructor(
     private readonly url: string,
@@ -109,9 +112,14 @@ export class MetricsPanel {
   }
 
   start(token: string): void {
-    const poll = () => void this.poll(token);
-    poll();
-    this.timer = setInterval(poll, POLL_MS);
+    this.token = token;
+    this.refresh();
+    this.timer = setInterval(() => this.refresh(), POLL_MS);
+  }
+
+  /** Reads now (the live connection calls it once the gateway is back, rather than waiting for the next tick). */
+  refresh(): void {
+    if (this.token !== undefined) void this.poll(this.token);
   }
 
   stop(): void {
@@ -129,6 +137,7 @@ export class MetricsPanel {
     if (res.status === 401 || res.status === 403) {
       this.say('forbidden', `The gateway's metrics need a token with scope ${this.scope}; live events follow your token's rights.`);
       this.stop();
+      this.token = undefined;
       return;
     }
     if (!res.ok) {
