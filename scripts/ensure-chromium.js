@@ -21,7 +21,7 @@ if (!onPath('chromium')) {
       process.exit(1);
     }
   } else {
-    console.error(`sudo ${INSTALL}   # the browser specs (test/browser) need Debian's chromium`);
+    console.error(`sudo sh -c '${INSTALL}'   # the browser specs (test/browser) need Debian's chromium`);
     process.exit(1);
   }
 }
