@@ -48,8 +48,9 @@ import {
   type ThroughputGoal,
 } from './lib/report';
 import { startSubgraphs } from './lib/stack';
+import { WRITE_HEAVY_MIX, runWriteMix, writerHeaders, type WriteMixResult } from './lib/write-mix';
 import { SCENARIOS } from './scenarios';
-import { BASELINE, TARGETS, type StartedTarget } from './targets';
+import { BASELINE, TARGETS, entityCacheCounters, type StartedTarget } from './targets';
 
 const DEFAULTS: BenchOptions = {
   durationSec: 10,
@@ -71,23 +72,28 @@ function pick<T extends { name: string }>(all: T[], names: string[], kind: strin
 
 async function main(): Promise<number> {
   const argv = process.argv.slice(2);
+  const scenarioNames = [...SCENARIOS.map((s) => s.name), WRITE_HEAVY_MIX];
   if (wantsHelp(argv)) {
-    console.log(usage(SCENARIOS.map((s) => s.name), TARGETS.map((t) => t.name)));
+    console.log(usage(scenarioNames, TARGETS.map((t) => t.name)));
     return 0;
   }
   let options: BenchOptions;
   let scenarios: typeof SCENARIOS;
   let targets: typeof TARGETS;
+  let writeMix: boolean;
   try {
     options = parseOptions(argv, process.env, DEFAULTS);
-    scenarios = pick(SCENARIOS, options.scenarios, 'scenario');
+    // The write-heavy mix is not one repeated request: it runs after the scenarios, on the targets it compares.
+    writeMix = options.scenarios.length === 0 || options.scenarios.includes(WRITE_HEAVY_MIX);
+    const uniform = options.scenarios.filter((name) => name !== WRITE_HEAVY_MIX);
+    scenarios = uniform.length === 0 && options.scenarios.length > 0 ? [] : pick(SCENARIOS, uniform, 'scenario');
     targets = pick(TARGETS, options.targets, 'target', BASELINE);
     if (options.cpuProf && !targets.some((t) => t.name === options.cpuProf)) {
       throw new OptionsError(`--cpu-prof ${options.cpuProf}: not a target of this run (${targets.map((t) => t.name).join(', ')})`);
     }
   } catch (error) {
     if (!(error instanceof OptionsError)) throw error;
-    console.error(`bench: ${error.message}\n\n${usage(SCENARIOS.map((s) => s.name), TARGETS.map((t) => t.name))}`);
+    console.error(`bench: ${error.message}\n\n${usage(scenarioNames, TARGETS.map((t) => t.name))}`);
     return 2;
   }
 
@@ -172,6 +178,8 @@ async function main(): Promise<number> {
       console.log('');
     }
 
+    const mixes = writeMix ? await Promise.race([runWriteMixes(started, options), crashed]) : [];
+
     const reports: ScenarioReport[] = runs.map(({ scenario, run }) => summarize(scenario, run, BASELINE));
     console.log(formatTable(reports, BASELINE));
     if (pinning.enabled) for (const line of formatSaturatedRest(reports, pinning)) console.log(line);
@@ -179,10 +187,12 @@ async function main(): Promise<number> {
     const scenarioLines = formatScenarioRatios(ratios.scenarios);
     for (const line of [...(scenarioLines.length > 0 ? ['', ...scenarioLines] : []), ...formatTargetRatios(ratios.targets)]) console.log(line);
     const goals = goalResults(reports, THROUGHPUT_GOALS);
-    for (const line of formatGoals(goals, THROUGHPUT_GOALS)) console.log(line);
-    const file = writeResults(options, machine, { pinning, placement, cpuProfileDir }, reports, runs, ratios, goals);
+    const cachedGoals = goalResults(reports, CACHED_GOALS);
+    for (const line of [...formatGoals(goals, THROUGHPUT_GOALS), ...formatGoals(cachedGoals, CACHED_GOALS)]) console.log(line);
+    for (const line of formatWriteMixes(mixes)) console.log(line);
+    const file = writeResults(options, machine, { pinning, placement, cpuProfileDir }, reports, runs, ratios, [...goals, ...cachedGoals], mixes);
     console.log(`\nResults written to ${relative(process.cwd(), file) || file}`);
-    exitCode = reports.every((r) => r.valid) ? 0 : 1;
+    exitCode = reports.every((r) => r.valid) && mixes.every((m) => m.result.staleReads === 0 && m.result.failures === 0) ? 0 : 1;
   } finally {
     if (!stopping) await cleanUp();
   }
@@ -229,7 +239,66 @@ const TARGET_RATIOS: TargetComparison[] = [
   { label: 'Redis round trips alone (buckets in Redis vs in memory)', measured: 'ours-redis-limits', reference: 'ours' },
   // Tracing every request and exporting it; metrics and logs are on in both.
   { label: 'Telemetry overhead', measured: 'ours-telemetry', reference: 'ours' },
+  { label: 'Entity cache, warm (in-process store vs uncached)', measured: 'ours-cached', reference: 'ours', reading: 'speedup' },
+  { label: 'Entity cache, warm (Redis store vs uncached)', measured: 'ours-cached-redis', reference: 'ours', reading: 'speedup' },
 ];
+
+/** The entity cache's goal (issue 12): warm, at least 5x stock on products-list-50. */
+const CACHED_GOALS: ThroughputGoal[] = [{ measured: 'ours-cached', reference: BASELINE, minRatio: 5, scenario: 'products-list-50' }];
+
+/** Targets the write-heavy mix compares: uncached, and the entity cache's two stores. */
+const WRITE_MIX_TARGETS = ['ours', 'ours-cached', 'ours-cached-redis'];
+
+interface WriteMixRun {
+  target: string;
+  result: WriteMixResult;
+  /** Entity cache hit rate during the mix (cached targets). */
+  hitRate?: number;
+}
+
+/**
+ * One run of the write-heavy mix per compared target that is running
+ * (1 mutation per 10 reads of products-list-50 on every connection, through
+ * that target), with its hit rate and the stale reads it found.
+ */
+async function runWriteMixes(started: Array<{ name: string } & StartedTarget>, options: BenchOptions): Promise<WriteMixRun[]> {
+  const writer = await writerHeaders();
+  const runs: WriteMixRun[] = [];
+  console.log(`Scenario ${WRITE_HEAVY_MIX}: 1 stock mutation per 10 reads of products-list-50 on each of ${options.connections} connections, every read checked against the writes acknowledged before it`);
+  for (const target of started.filter((t) => WRITE_MIX_TARGETS.includes(t.name))) {
+    const origin = new URL(target.url).origin;
+    const cached = target.name !== 'ours';
+    const before = cached ? await entityCacheCounters(origin) : undefined;
+    const result = await runWriteMix(target.url, writer, { connections: options.connections, durationSec: options.durationSec, readsPerWrite: 10 });
+    const after = cached ? await entityCacheCounters(origin) : undefined;
+    const lookups = before && after ? after.hits - before.hits + after.misses - before.misses : 0;
+    const hitRate = before && after && lookups > 0 ? (after.hits - before.hits) / lookups : undefined;
+    runs.push({ target: target.name, result, ...(hitRate !== undefined && { hitRate }) });
+    console.log(`  ${target.name.padEnd(18)} ${formatWriteMix(runs.at(-1)!)}`);
+  }
+  console.log('');
+  return runs;
+}
+
+function formatWriteMix({ result, hitRate }: WriteMixRun): string {
+  return (
+    `${result.rps.toFixed(0).padStart(7)} ops/s (${result.reads} reads, ${result.writes} writes)` +
+    `${hitRate === undefined ? '' : `  cache hit rate ${(100 * hitRate).toFixed(1)}%`}` +
+    `  stale reads ${result.staleReads}${result.firstStale ? ` (first: ${result.firstStale})` : ''}` +
+    `${result.failures > 0 ? `  FAILURES ${result.failures}: ${result.firstFailure}` : ''}`
+  );
+}
+
+/** The mix's summary under the table. */
+function formatWriteMixes(mixes: readonly WriteMixRun[]): string[] {
+  if (mixes.length === 0) return [];
+  const stale = mixes.reduce((n, m) => n + m.result.staleReads, 0);
+  return [
+    '',
+    `Write-heavy mix (${WRITE_HEAVY_MIX}, one run each): ${stale === 0 ? 'no stale read' : `${stale} STALE READ(S)`}`,
+    ...mixes.map((mix) => `  ${mix.target.padEnd(18)} ${formatWriteMix(mix)}`),
+  ];
+}
 
 /** What our gateway must serve against stock Apollo Gateway, per scenario (the first matching entry). */
 const THROUGHPUT_GOALS: ThroughputGoal[] = [
@@ -248,6 +317,7 @@ function writeResults(
   runs: Array<{ scenario: { name: string }; run: ScenarioRun }>,
   ratios: { scenarios: ScenarioRatio[]; targets: TargetRatio[] },
   goals: GoalResult[],
+  writeMixes: WriteMixRun[],
 ): string {
   const dir = resolve(options.resultsDir);
   mkdirSync(dir, { recursive: true });
@@ -255,7 +325,18 @@ function writeResults(
   const file = join(dir, `${finishedAt.replace(/[:.]/g, '-')}.json`);
   const targets = TARGETS.map((t) => ({ name: t.name, description: t.description }));
   const scenarios = reports.map((report, i) => ({ ...report, request: runs[i].run.request, runs: runs[i].run.series }));
-  const results = { finishedAt, machine, options, processes, baseline: BASELINE, targets, scenarios, ratios, goals: { rules: THROUGHPUT_GOALS, results: goals } };
+  const results = {
+    finishedAt,
+    machine,
+    options,
+    processes,
+    baseline: BASELINE,
+    targets,
+    scenarios,
+    ratios,
+    goals: { rules: [...THROUGHPUT_GOALS, ...CACHED_GOALS], results: goals },
+    writeMixes,
+  };
   writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
   return file;
 }

@@ -69,6 +69,15 @@ interface GatewayProcessOptions {
   limiterStore?: LimiterStore;
   /** Trace every request (sampling 1.0) and export the spans to the run's OTLP sink; each measured run must have exported. */
   traced?: boolean;
+  /** The entity cache is on: each measured run reports its hit rate, read from the target's /metrics. */
+  entityCache?: boolean;
+  /**
+   * The entity cache's entries in the run's redis-server (REDIS_URL). The
+   * limiter's buckets move there too; its audit is left to ours-redis-limits
+   * (a busy gateway answers some limiter calls in-process, which says
+   * nothing about the cache).
+   */
+  sharedCache?: boolean;
 }
 
 type LimiterStore = 'memory' | 'redis' | 'none';
@@ -80,7 +89,7 @@ export function gatewayProcess(options: GatewayProcessOptions): Target {
     description: options.description,
     async start({ supergraphPath, group, redis: startRedis, otlpSink, cpu, cpuProfileDir }) {
       const port = await freePort();
-      const redis = options.limiterStore === 'redis' ? await startRedis() : undefined;
+      const redis = options.limiterStore === 'redis' || options.sharedCache ? await startRedis() : undefined;
       const sink = options.traced ? await otlpSink() : undefined;
       const tracing = sink && { GATEWAY_TRACING_ENABLED: 'true', GATEWAY_TRACING_SAMPLE_RATIO: '1', OTEL_EXPORTER_OTLP_ENDPOINT: sink.url };
       const service = await group.start({
@@ -95,13 +104,17 @@ export function gatewayProcess(options: GatewayProcessOptions): Target {
       if (pid === undefined) throw new Error(`${options.name}: cannot find its process (node ${options.entry} ... ${port}) among this process's children`);
       if (cpu !== undefined) pinProcess(pid, cpu);
       const origin = `http://127.0.0.1:${port}`;
-      if (options.limiterStore) await waitForLimiterStore(options.name, origin, options.limiterStore);
+      if (options.limiterStore) await waitForLimiterStore(options.name, origin, options.sharedCache ? 'redis' : options.limiterStore);
+      const audits = [
+        ...(redis && !options.sharedCache ? [(request: BenchRequest) => auditRedisLimiter(redis, `${origin}/graphql`, request)] : []),
+        ...(sink ? [async () => auditExports(sink)] : []),
+        ...(options.entityCache ? [() => auditCacheHits(origin)] : []),
+      ];
       return {
         url: `${origin}/graphql`,
         pid,
         stop: async () => void (await service.stop()),
-        ...(redis && { audit: (request: BenchRequest) => auditRedisLimiter(redis, `${origin}/graphql`, request) }),
-        ...(sink && { audit: async () => auditExports(sink) }),
+        ...(audits.length > 0 && { audit: (request: BenchRequest) => combineAudits(audits.map((audit) => audit(request))) }),
       };
     },
   };
@@ -157,6 +170,44 @@ async function auditRedisLimiter(redis: BenchRedis, url: string, request: BenchR
   };
 }
 
+/** Several checks of one run: every note, and the first problem. */
+async function combineAudits(started: Array<Promise<(run: RunResult) => Promise<RunAudit>>>): Promise<(run: RunResult) => Promise<RunAudit>> {
+  const finishers = await Promise.all(started);
+  return async (run) => {
+    const audits = await Promise.all(finishers.map((finish) => finish(run)));
+    const notes = audits.map((a) => a.note).filter(Boolean);
+    const problem = audits.find((a) => a.problem)?.problem;
+    return { ...(notes.length > 0 && { note: notes.join('  ') }), ...(problem && { problem }) };
+  };
+}
+
+/**
+ * A cached target's hit rate over one run, from its own /metrics (entity and
+ * root-field answers served from the cache over those looked up). A run
+ * without lookups did not exercise the cache: invalid.
+ */
+async function auditCacheHits(origin: string): Promise<(run: RunResult) => Promise<RunAudit>> {
+  const before = await entityCacheCounters(origin);
+  return async () => {
+    const after = await entityCacheCounters(origin);
+    const hits = after.hits - before.hits;
+    const lookups = hits + after.misses - before.misses;
+    const note = `cache hit rate ${lookups > 0 ? ((100 * hits) / lookups).toFixed(1) : 'n/a'}% of ${lookups.toLocaleString('en-US')} lookups`;
+    return lookups > 0 ? { note } : { note, problem: 'no entity cache lookups during the run: the cache is not on' };
+  };
+}
+
+/** Sums of gateway_entity_cache_hits_total and _misses_total over their labels. */
+export async function entityCacheCounters(origin: string): Promise<{ hits: number; misses: number }> {
+  const text = await (await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+  const total = (name: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(`${name}{`) || line.startsWith(`${name} `))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  return { hits: total('gateway_entity_cache_hits_total'), misses: total('gateway_entity_cache_misses_total') };
+}
+
 /** A traced run must have sent its spans: at least one export reached the sink while it ran (the batch processor exports every 5 s or 512 spans). */
 function auditExports(sink: OtlpSink): (run: RunResult) => Promise<RunAudit> {
   const before = sink.exports();
@@ -194,6 +245,8 @@ const ours: GatewayProcessOptions = {
     GATEWAY_MAX_COST: UNREFUSED_MAX_COST,
     // Every benchmark request is identical: sharing in-flight subgraph fetches would measure that, not the gateway.
     GATEWAY_SUBGRAPH_DEDUP: 'false',
+    // Uncached, as every earlier run measured it: the cached targets below are the entity cache's rows.
+    GATEWAY_ENTITY_CACHE_ENABLED: 'false',
   },
   readyPath: '/ready',
   limiterStore: 'memory',
@@ -242,6 +295,35 @@ const oursNoLimits: GatewayProcessOptions = {
   limiterStore: 'none',
 };
 
+/**
+ * Ours with the entity cache on (memory store), measured warm: the warm-up
+ * run fills it, and each measured run reports its hit rate. Stock entries
+ * live 5 s, products 60 s (schemas' hints), so a run still asks the
+ * subgraphs once in a while.
+ */
+const oursCached: GatewayProcessOptions = {
+  ...ours,
+  name: 'ours-cached',
+  description: 'ours with the entity cache on (in-process store), warm: hit rate per run from its /metrics',
+  env: { ...ours.env, GATEWAY_ENTITY_CACHE_ENABLED: 'true' },
+  entityCache: true,
+};
+
+/**
+ * The same with entries in the run's redis-server, as replicas share them:
+ * one MGET per lookup. REDIS_URL also moves its rate-limit buckets to
+ * Redis (not audited here) and its event source (the benchmark's subgraphs
+ * are embedded, so no events reach it: its own mutation answers invalidate
+ * what it writes).
+ */
+const oursCachedRedis: GatewayProcessOptions = {
+  ...oursCached,
+  name: 'ours-cached-redis',
+  description: "ours-cached with the entries (and rate-limit buckets) in the run's redis-server",
+  env: { ...oursCached.env, GATEWAY_ENTITY_CACHE_STORE: 'redis' },
+  sharedCache: true,
+};
+
 const stock: GatewayProcessOptions = {
   name: 'stock',
   description: 'stock @apollo/gateway + @apollo/server startStandaloneServer, defaults (bench/stock-gateway.ts)',
@@ -264,4 +346,4 @@ const stockPooled: GatewayProcessOptions = {
 /** Ratios in the table are against this target. */
 export const BASELINE = stock.name;
 
-export const TARGETS: Target[] = [ours, oursTelemetry, oursApollo, oursRedisLimits, oursNoLimits, stockPooled, stock].map(gatewayProcess);
+export const TARGETS: Target[] = [ours, oursCached, oursCachedRedis, oursTelemetry, oursApollo, oursRedisLimits, oursNoLimits, stockPooled, stock].map(gatewayProcess);
