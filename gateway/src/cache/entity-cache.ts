@@ -260,7 +260,7 @@ export class SchemaEntityCache {
       tagsInAnswer(this.facts, response.data, tags);
       const ttlMs = plan.policy.maxAge * 1000;
       const entry = { key, value: pack(response.data, startedAt + ttlMs), ttlMs, tags: [...tags], guards: ['all', `subgraph:${plan.subgraph}`, 'roots'] };
-      await this.store([entry], lookup.epoch, startedAt, plan.subgraph, ROOT_TYPE);
+      await this.store([entry], lookup.epoch, startedAt, plan.subgraph, new Map([[ROOT_TYPE, 1]]));
     }
     return response;
   }
@@ -344,7 +344,7 @@ export class SchemaEntityCache {
       byType.set(type, (byType.get(type) ?? 0) + 1);
     }
     if (entries.length === 0) return;
-    await this.store(entries, lookup.epoch, lookup.startedAt, lookup.plan.subgraph, byType.size === 1 ? [...byType.keys()][0] : undefined, byType);
+    await this.store(entries, lookup.epoch, lookup.startedAt, lookup.plan.subgraph, byType);
   }
 
   /**
@@ -374,14 +374,15 @@ export class SchemaEntityCache {
     }
   }
 
-  private async store(entries: CacheEntry[], epoch: number, startedAt: number, subgraph: string, type: string | undefined, byType?: ReadonlyMap<string, number>): Promise<void> {
+  /** Stores what a lookup at `epoch` missed (`byType`: how many entries of each type, for the metrics). Never rejects. */
+  private async store(entries: CacheEntry[], epoch: number, startedAt: number, subgraph: string, byType: ReadonlyMap<string, number>): Promise<void> {
     const { cache } = this;
     // Too old to be checked against every invalidation since its lookup (store.ts), or an invalidation is being retried.
     if (cache.now() - startedAt > INVALIDATION_MEMORY_MS || !cache.serving) return;
     try {
       const stored = await cache.store.set(entries, epoch);
-      if (byType) for (const [t, count] of byType) cache.metrics.stored(subgraph, t, Math.min(count, stored));
-      else if (type) cache.metrics.stored(subgraph, type, stored);
+      // Refused entries (invalidated meanwhile) are not told apart by type: the counts are capped by what was stored.
+      for (const [type, count] of byType) cache.metrics.stored(subgraph, type, Math.min(count, stored));
     } catch {
       cache.metrics.failed('store');
     }
