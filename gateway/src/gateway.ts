@@ -84,6 +84,7 @@ export async function startGateway(
       signer,
       redisUrl: config.redisUrl,
       limits: { maxQueuedEvents: config.subscriptions.maxQueuedEvents },
+      entityCache,
       logger,
     });
     return config.subscriptions.enabled ? events.engine : undefined;

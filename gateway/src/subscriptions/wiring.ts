@@ -3,6 +3,7 @@ import { INTERNAL_IDENTITY_HEADER, type IdentitySigner } from '../../../lib/auth
 import { InProcessEventBus, RedisEventBus, eventsUrlOf, subscribeToSubgraphEvents, type EventBus } from '../../../lib/events';
 import type { Logger } from '../../../lib/logger';
 import { ANONYMOUS } from '../auth/caller';
+import type { EntityCache } from '../cache';
 import type { QueryPlanExecutor, SubgraphSender } from '../execution';
 import { EventEnricher, type DomainEvent } from './enrich';
 import { SubscriptionEngine, type AdmittedSubscription, type EventSource } from './engine';
@@ -18,6 +19,8 @@ export interface EventDeliveryOptions {
   subgraphUrls: ReadonlyMap<string, string>;
   signer: IdentitySigner;
   redisUrl?: string;
+  /** Invalidated by every event before the event is delivered (it follows every channel). */
+  entityCache?: EntityCache;
   logger: Logger;
 }
 
@@ -49,7 +52,7 @@ export function startEventDelivery(options: EventDeliveryOptions): EventDelivery
     planner: new SubscriptionPlanner(executor),
     enricher: new EventEnricher(executor, options.dataSources),
     eventFields,
-    events: events.source,
+    events: options.entityCache?.beforeDelivery(events.source) ?? events.source,
     logger,
   });
   return {
