@@ -2,6 +2,9 @@ import { BoundedCache } from '../../../lib/cache/bounded';
 import { INVALIDATION_MEMORY_MS, type CacheEntry, type CacheLookup, type CacheStore } from './store';
 import type { CacheTag } from './tags';
 
+/** Invalidations remembered at most (a burst beyond it only refuses the stores of lookups made before it). */
+const MAX_REMEMBERED = 100_000;
+
 interface Held {
   value: string;
   tags: readonly CacheTag[];
@@ -25,8 +28,10 @@ export class MemoryCacheStore implements CacheStore {
   readonly kind = 'memory';
   private readonly entries: BoundedCache<Held>;
   private readonly index = new Map<CacheTag, Set<string>>();
-  /** Tag or guard -> the epoch and time of its last invalidation, oldest first (pruned after INVALIDATION_MEMORY_MS). */
+  /** Tag or guard -> the epoch and time of its last invalidation, oldest first (pruned after INVALIDATION_MEMORY_MS, or beyond MAX_REMEMBERED). */
   private readonly invalidated = new Map<string, { epoch: number; at: number }>();
+  /** The newest epoch among the invalidations forgotten for room: a lookup older than it is not stored (it may predate one of them). */
+  private forgottenEpoch = 0;
   private epoch = 0;
   private readonly now: () => number;
 
@@ -48,6 +53,7 @@ export class MemoryCacheStore implements CacheStore {
   async set(entries: readonly CacheEntry[], epoch: number): Promise<number> {
     this.forgetOld();
     let stored = 0;
+    if (epoch < this.forgottenEpoch) return 0;
     for (const entry of entries) {
       if (this.invalidatedAfter(entry.tags, epoch) || this.invalidatedAfter(entry.guards, epoch)) continue;
       this.entries.set(entry.key, { value: entry.value, tags: entry.tags }, entry.ttlMs);
@@ -122,7 +128,8 @@ export class MemoryCacheStore implements CacheStore {
   private forgetOld(): void {
     const horizon = this.now() - INVALIDATION_MEMORY_MS;
     for (const [name, mark] of this.invalidated) {
-      if (mark.at >= horizon) break;
+      if (mark.at >= horizon && this.invalidated.size <= MAX_REMEMBERED) break;
+      if (mark.at >= horizon) this.forgottenEpoch = Math.max(this.forgottenEpoch, mark.epoch);
       this.invalidated.delete(name);
     }
   }
