@@ -1,18 +1,18 @@
 /**
- * StockChanged events published straight to Redis at a fixed rate, as the
- * inventory subgraph would publish them: the catalogue's `createEvent`
- * through a `RedisEventBus`. Each event's `occurredAt` is the moment it is
+ * StockChanged events appended straight to their Redis log at a fixed rate,
+ * as the inventory subgraph's scripts append them: the catalogue's
+ * `createEvent` through a `RedisEventLog` (XADD, trim and PUBLISH in one script). Each event's `occurredAt` is the moment it is
  * sent (ms precision), so a subscriber in a process with the same clock
  * measures publish-to-receive latency as receive time - occurredAt.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVENT_CHANNELS, RedisEventBus, createEvent, productKey } from '../../lib/events';
+import { RedisEventLog, createEvent, productKey } from '../../lib/events';
 
 export interface PublishRun {
-  /** Events handed to Redis (PUBLISH answered). */
+  /** Events appended to the log (the script answered). */
   published: number;
-  /** PUBLISH calls that failed. */
+  /** Appends that failed. */
   failed: number;
   /** The first and last event's occurredAt (epoch ms). */
   firstAt: number;
@@ -24,10 +24,10 @@ export interface PublishRun {
 export class StockEventPublisher {
   private stock = 1_000_000;
 
-  private constructor(private readonly bus: RedisEventBus) {}
+  private constructor(private readonly log: RedisEventLog) {}
 
   static async connect(redisUrl: string): Promise<StockEventPublisher> {
-    return new StockEventPublisher(await RedisEventBus.connect(redisUrl));
+    return new StockEventPublisher(await RedisEventLog.connect(redisUrl));
   }
 
   /**
@@ -56,13 +56,13 @@ export class StockEventPublisher {
         { entity: productKey(productId), productId, warehouseId: 'wh-1', delta: -1, onHand: this.stock, reserved: 0, available: this.stock, reason: 'bench' },
         new Date(sentAt),
       );
-      sends.push(this.bus.publish(EVENT_CHANNELS.StockChanged, event).then(() => void run.published++, () => void run.failed++));
+      sends.push(this.log.append([event]).then(() => void run.published++, () => void run.failed++));
     }
     await Promise.all(sends);
     return run;
   }
 
   close(): Promise<void> {
-    return this.bus.close();
+    return this.log.close();
   }
 }

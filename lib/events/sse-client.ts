@@ -1,9 +1,10 @@
 import type { Logger } from '../logger';
 import { parseDomainEvent, type DomainEvent } from './catalogue';
-import { SSE_CONTENT_TYPE, SseParser } from './sse';
+import { EventsExpiredError, isEventId, type LogEntry } from './log';
+import { SSE_CONTENT_TYPE, SSE_POSITION_EVENT, SseParser, type SseMessage } from './sse';
 
-/** Receives one event of a subgraph's stream; `json` is the event as the subgraph sent it. */
-export type SubgraphEventHandler = (channel: string, event: DomainEvent, json: string) => void;
+/** Receives one event of a subgraph's stream; `json` is the event as the subgraph sent it, `id` its log entry id. */
+export type SubgraphEventHandler = (channel: string, event: DomainEvent, json: string, id: string | undefined) => void;
 
 export interface SubgraphEventsOptions {
   /** Delay before the first reconnection; doubles per failed attempt, with jitter. Default: 250 ms. */
@@ -15,8 +16,15 @@ export interface SubgraphEventsOptions {
    * reconnected; a subgraph pings every 15 s. Default: 45 000 ms.
    */
   idleTimeoutMs?: number;
-  /** Called each time a stream opens (the subgraph has subscribed every channel): first connection and every reconnection. */
+  /** Called each time a stream opens (the subgraph follows every channel): first connection and every reconnection. */
   onOpen?: () => void;
+  /**
+   * Where to start: the first connection sends it as `Last-Event-ID`, so the
+   * entries after it are replayed first. Default: from the newest entry.
+   * Either way every reconnection resumes from the last id received (one
+   * channel per stream resumes exactly; see lib/events/sse-server).
+   */
+  lastEventId?: string;
 }
 
 const DEFAULT_INITIAL_BACKOFF_MS = 250;
@@ -48,8 +56,11 @@ class StreamRefused extends Error {
  * exponential backoff whenever the stream drops, ends, is refused or goes
  * silent. `headers()` is called for every connection (the gateway's signed
  * identity expires, and the subgraph ends the stream then; a stream that
- * ends cleanly is followed again at once). Events published while
- * disconnected are lost to it.
+ * ends cleanly is followed again at once). Every reconnection sends the last
+ * id received (an event's, or the position the stream opened at) as
+ * `Last-Event-ID`, so the subgraph replays what was appended meanwhile; a
+ * position the subgraph no longer retains (410 EVENTS_EXPIRED) is logged as
+ * lost events and the stream is followed from the newest entry.
  * Returns close(), which stops the stream and resolves once it is stopped.
  */
 export function subscribeToSubgraphEvents(
@@ -69,15 +80,18 @@ export function subscribeToSubgraphEvents(
   let stopped = false;
   let connection: AbortController | undefined;
   let wake: (() => void) | undefined;
+  let lastEventId = options.lastEventId;
 
-  const dispatch = (channel: string, data: string) => {
+  const dispatch = ({ event: channel, data, id }: SseMessage) => {
+    if (id !== undefined && isEventId(id)) lastEventId = id;
+    if (channel === SSE_POSITION_EVENT) return;
     const event = parseDomainEvent(data);
     if (event === null) {
       logger.warn('dropped a subgraph stream message that is not a domain event', { url, channel, data: data.slice(0, 200) });
       return;
     }
     try {
-      onEvent(channel, event, data);
+      onEvent(channel, event, data, id);
     } catch (error) {
       logger.error('subgraph event handler failed', { url, channel, eventId: event.id, error });
     }
@@ -92,11 +106,17 @@ export function subscribeToSubgraphEvents(
     };
     try {
       armIdle();
-      const res = await fetch(target, { headers: { accept: SSE_CONTENT_TYPE, ...(await headers()) }, signal: controller.signal });
+      const resume: Record<string, string> = lastEventId === undefined ? {} : { 'last-event-id': lastEventId };
+      const res = await fetch(target, { headers: { accept: SSE_CONTENT_TYPE, ...resume, ...(await headers()) }, signal: controller.signal });
+      if (res.status === 410 && lastEventId !== undefined) {
+        logger.error('the subgraph no longer retains the events after our last id; they are lost to this gateway, following from now', { url, channels, lastEventId });
+        lastEventId = undefined;
+        throw new StreamRefused(res.status, await res.text().catch(() => ''));
+      }
       if (res.status !== 200 || !res.body) throw new StreamRefused(res.status, await res.text().catch(() => ''));
       state.opened = true;
       options.onOpen?.();
-      const parser = new SseParser(({ event, data }) => dispatch(event, data));
+      const parser = new SseParser(dispatch);
       const decoder = new TextDecoder();
       for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
         armIdle();
@@ -123,6 +143,11 @@ export function subscribeToSubgraphEvents(
         const reason = controller.signal.aborted ? (controller.signal.reason as Error)?.message : (error as Error).message;
         // A refusal (401: the secrets differ; 400: a channel it does not publish) is a configuration problem.
         const fields = { url, channels, reason };
+        if (error instanceof StreamRefused && error.status === 410) {
+          // Logged where it was found; follow from now at once.
+          failures = 0;
+          continue;
+        }
         if (error instanceof StreamRefused && error.status < 500) logger.error('subgraph refused the event stream; retrying', fields);
         else logger.warn('subgraph event stream failed; reconnecting', fields);
       }
@@ -148,4 +173,35 @@ export function subscribeToSubgraphEvents(
     wake?.();
     await done;
   };
+}
+
+/**
+ * Reads up to `limit` entries of one channel after `afterId` from a
+ * subgraph's `/events` (`?limit=`): how a gateway in embedded mode replays
+ * events for a client that resumes. Rejects with EventsExpiredError when the
+ * subgraph no longer retains them (410).
+ */
+export async function readSubgraphEvents(
+  url: string,
+  channel: string,
+  afterId: string,
+  limit: number,
+  headers: Record<string, string>,
+  timeoutMs = 10_000,
+): Promise<LogEntry[]> {
+  const target = new URL(url);
+  target.searchParams.set('channels', channel);
+  target.searchParams.set('after', afterId);
+  target.searchParams.set('limit', String(limit));
+  const res = await fetch(target, { headers: { accept: SSE_CONTENT_TYPE, ...headers }, signal: AbortSignal.timeout(timeoutMs) });
+  const text = await res.text();
+  if (res.status === 410) throw new EventsExpiredError(channel, afterId);
+  if (res.status !== 200) throw new Error(`reading events from ${url} failed: HTTP ${res.status}: ${text.slice(0, 200)}`);
+  const entries: LogEntry[] = [];
+  const parser = new SseParser(({ event: name, data, id }) => {
+    const event = name === channel ? parseDomainEvent(data) : null;
+    if (event !== null && id !== undefined && isEventId(id)) entries.push({ id, event, json: data });
+  });
+  parser.push(text);
+  return entries;
 }

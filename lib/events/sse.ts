@@ -13,12 +13,21 @@ export const SSE_PING = ': ping\n\n';
 export const SSE_OPENED = ': subscribed\n\n';
 
 /**
- * One event: `event: <name>\ndata: <data>\n\n`. `data` must be a single line,
- * which JSON.stringify output always is.
+ * One event: `id: <id>\nevent: <name>\ndata: <data>\n\n` (no `id:` line
+ * without an id). `data` must be a single line, which JSON.stringify output
+ * always is.
  */
-export function formatSseEvent(name: string, data: string): string {
-  return `event: ${name}\ndata: ${data}\n\n`;
+export function formatSseEvent(name: string, data: string, id?: string): string {
+  return id === undefined ? `event: ${name}\ndata: ${data}\n\n` : `id: ${id}\nevent: ${name}\ndata: ${data}\n\n`;
 }
+
+/**
+ * The event an `/events` stream starts with for each channel: the channel's
+ * position (the newest entry when the stream opened, or the Last-Event-ID it
+ * resumed from) as its id, so a client that reconnects before any event
+ * arrives resumes from there and misses nothing.
+ */
+export const SSE_POSITION_EVENT = 'position';
 
 export interface SseMessage {
   /** The `event:` field; `message` when the server sent none. */

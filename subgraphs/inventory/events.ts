@@ -18,6 +18,20 @@ export function stockChangedByAdjustment({ productId, warehouseId, delta, reason
   });
 }
 
+/** The reason a reservation's (`reserved`) or its release's (`released`) events give. */
+export function reservationReason(reservationId: string, change: 'reserved' | 'released'): string {
+  return `${change === 'reserved' ? 'reservation' : 'release'}:${reservationId}`;
+}
+
+/**
+ * StockChanged for a store script to complete with what only it knows: the
+ * totals after the change (and for reservations the warehouse, the delta and
+ * a distinct id per allocation, derived from this one).
+ */
+export function stockChangeTemplate(productId: string, reason: string, warehouseId: string | null = null, delta = 0): StockChangedEvent {
+  return createEvent('StockChanged', { entity: productKey(productId), productId, warehouseId, delta, onHand: 0, reserved: 0, available: 0, reason });
+}
+
 /**
  * `reserveStock` (units leave available: `reservation:<id>`) and
  * `releaseReservation` (they come back: `release:<id>`): one event per
@@ -29,7 +43,7 @@ export function stockChangedByAdjustment({ productId, warehouseId, delta, reason
  */
 export function stockChangedByReservation(reservation: Reservation, stockAfter: StockLevel, change: 'reserved' | 'released'): StockChangedEvent[] {
   const sign = change === 'reserved' ? -1 : 1;
-  const reason = `${change === 'reserved' ? 'reservation' : 'release'}:${reservation.id}`;
+  const reason = reservationReason(reservation.id, change);
   const occurredAt = new Date();
   // Units of the allocations after the current one: not yet applied at that event.
   let later = reservation.allocations.reduce((sum, { quantity }) => sum + quantity, 0);

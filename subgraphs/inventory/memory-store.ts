@@ -1,5 +1,8 @@
+import { InProcessEventLog } from '../../lib/events/memory-log';
+import type { EventAppender } from '../shared/event-log';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { insufficientStock, reservationIdReused, reservationNotFound, warehouseNotFound } from './errors';
+import { stockChangedByAdjustment, stockChangedByReservation } from './events';
 import { allocateGreedily, buildStockLevel, byId, totalAvailable, type WarehouseCounts } from './stock';
 import {
   ADJUSTMENT_LOG_LIMIT,
@@ -14,8 +17,9 @@ import {
 } from './store';
 
 /**
- * Inventory in this process. Every method checks and writes without an
- * await in between, so concurrent requests cannot both take the last unit.
+ * Inventory in this process. Every method checks, writes and appends its
+ * events without an await in between, so concurrent requests cannot both
+ * take the last unit and no change is made without its event.
  */
 export class MemoryInventoryStore implements InventoryStore {
   readonly kind = 'memory';
@@ -27,6 +31,8 @@ export class MemoryInventoryStore implements InventoryStore {
   /** The audit trail of adjustments, newest last. */
   readonly adjustments: Array<StockAdjustment & { at: string }> = [];
   private seeded = false;
+
+  constructor(private readonly events: EventAppender = new InProcessEventLog()) {}
 
   async getStockLevels(productIds: readonly string[]): Promise<StockLevel[]> {
     this.stats.roundTrips++;
@@ -58,7 +64,9 @@ export class MemoryInventoryStore implements InventoryStore {
     counts.onHand += delta;
     this.adjustments.push({ productId, warehouseId, delta, reason, at: new Date().toISOString() });
     if (this.adjustments.length > ADJUSTMENT_LOG_LIMIT) this.adjustments.shift();
-    return this.levelOf(productId, [...this.warehouses.values()]);
+    const level = this.levelOf(productId, [...this.warehouses.values()]);
+    this.events.appendNow([stockChangedByAdjustment({ productId, warehouseId, delta, reason }, level)]);
+    return level;
   }
 
   async reserveStock({ reservationId, productId, quantity }: ReservationRequest): Promise<ReservationOutcome> {
@@ -77,7 +85,9 @@ export class MemoryInventoryStore implements InventoryStore {
     for (const { warehouseId, quantity: units } of allocations) this.countsOf(productId, warehouseId).reserved += units;
     const reservation: Reservation = { id: reservationId, productId, quantity, status: 'ACTIVE', allocations, createdAt: new Date().toISOString() };
     this.reservations.set(reservationId, reservation);
-    return { reservation: cloneReservation(reservation)!, stockAfter: this.levelOf(productId, [...this.warehouses.values()]) };
+    const stockAfter = this.levelOf(productId, [...this.warehouses.values()]);
+    this.events.appendNow(stockChangedByReservation(reservation, stockAfter, 'reserved'));
+    return { reservation: cloneReservation(reservation)!, stockAfter };
   }
 
   async releaseReservation(reservationId: string): Promise<ReservationOutcome> {
@@ -91,7 +101,9 @@ export class MemoryInventoryStore implements InventoryStore {
     }
     reservation.status = 'RELEASED';
     reservation.releasedAt = new Date().toISOString();
-    return { reservation: cloneReservation(reservation)!, stockAfter: this.levelOf(reservation.productId, [...this.warehouses.values()]) };
+    const stockAfter = this.levelOf(reservation.productId, [...this.warehouses.values()]);
+    this.events.appendNow(stockChangedByReservation(reservation, stockAfter, 'released'));
+    return { reservation: cloneReservation(reservation)!, stockAfter };
   }
 
   async ensureWarehouses(warehouses: readonly Warehouse[]): Promise<void> {

@@ -1,7 +1,11 @@
 import type Redis from 'ioredis';
+import { EVENT_CHANNELS } from '../../lib/events/catalogue';
+import { APPEND_EVENT_LUA } from '../../lib/events/log';
+import { RedisEventScripts } from '../shared/event-log';
 import { defineScript, execOrThrow, type RedisScript } from '../shared/redis';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { insufficientStock, reservationIdReused, reservationNotFound, warehouseNotFound } from './errors';
+import { reservationReason, stockChangeTemplate } from './events';
 import { buildStockLevel, byId } from './stock';
 import {
   ADJUSTMENT_LOG_LIMIT,
@@ -22,6 +26,7 @@ import {
  * - `inventory:reservation:<id>`    string reservation JSON
  * - `inventory:adjustments`         stream audit trail of adjustStock (capped)
  * - `inventory:seeded`              string set once the seed stock is written
+ * Events: StockChanged's log (lib/events/log.ts), appended by the scripts that change stock.
  */
 const KEY = {
   warehouses: 'inventory:warehouses',
@@ -32,11 +37,47 @@ const KEY = {
 };
 
 /**
- * Moves units in one warehouse unless its available would drop below zero;
- * appends to the audit trail; answers the product's counts and the warehouses.
- * KEYS: warehouses, stock, adjustments. ARGV: warehouseId, delta, reason, productId, log limit.
+ * What every stock script starts with: the event log's functions, and the
+ * product's totals over every warehouse as stock.ts#buildStockLevel sums them
+ * (zeros for a warehouse without counts, available never below zero per warehouse).
  */
-const ADJUST_STOCK = `
+const STOCK_EVENTS_LUA = `${APPEND_EVENT_LUA}
+local function stockTotals(warehousesKey, stockKey)
+  local onHand, reserved, available = 0, 0, 0
+  for _, id in ipairs(redis.call('HKEYS', warehousesKey)) do
+    local o = tonumber(redis.call('HGET', stockKey, id .. ':on_hand') or '0')
+    local r = tonumber(redis.call('HGET', stockKey, id .. ':reserved') or '0')
+    onHand = onHand + o
+    reserved = reserved + r
+    available = available + math.max(0, o - r)
+  end
+  return onHand, reserved, available
+end
+-- One StockChanged per allocation, as events.ts#stockChangedByReservation makes them (sign -1: reserved, +1: released).
+local function appendAllocationEvents(allocations, sign, template, onHand, reserved, available, stream, horizon, channel, maxLength, maxAgeMs)
+  local later = 0
+  for _, a in ipairs(allocations) do later = later + a.quantity end
+  for i, a in ipairs(allocations) do
+    later = later - a.quantity
+    local event = cjson.decode(template)
+    event.id = string.sub(event.id, 1, 32) .. string.format('%04x', i)
+    event.warehouseId = a.warehouseId
+    event.delta = sign * a.quantity
+    event.onHand = onHand
+    event.reserved = reserved + sign * later
+    event.available = available - sign * later
+    appendEvent(stream, horizon, channel, cjson.encode(event), maxLength, maxAgeMs)
+  end
+end
+`;
+
+/**
+ * Moves units in one warehouse unless its available would drop below zero;
+ * appends to the audit trail and StockChanged to its log; answers the product's counts and the warehouses.
+ * KEYS: warehouses, stock, adjustments, event stream, event horizon.
+ * ARGV: warehouseId, delta, reason, productId, log limit, event template, channel, maxLength, maxAgeMs.
+ */
+const ADJUST_STOCK = `${STOCK_EVENTS_LUA}
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 0 then return { 'warehouse_not_found' } end
 local onHandField = ARGV[1] .. ':on_hand'
 local reservedField = ARGV[1] .. ':reserved'
@@ -46,16 +87,21 @@ local delta = tonumber(ARGV[2])
 if onHand - reserved + delta < 0 then return { 'insufficient', tostring(onHand - reserved) } end
 redis.call('HSET', KEYS[2], onHandField, onHand + delta, reservedField, reserved)
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[5], '*', 'productId', ARGV[4], 'warehouseId', ARGV[1], 'delta', ARGV[2], 'reason', ARGV[3])
+local event = cjson.decode(ARGV[6])
+event.onHand, event.reserved, event.available = stockTotals(KEYS[1], KEYS[2])
+appendEvent(KEYS[4], KEYS[5], ARGV[7], cjson.encode(event), ARGV[8], ARGV[9])
 return { 'ok', redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[1]) }`;
 
 /**
  * Reserves all or nothing, allocating like stock.ts#allocateGreedily: most
  * available first, ties by warehouse id. An existing reservation is answered
  * as it is (the caller compares product and quantity); a new one with the
- * product's counts and the warehouses after the change.
- * KEYS: warehouses, stock, reservation. ARGV: productId, quantity, reservationId, createdAt.
+ * product's counts and the warehouses after the change, appending one
+ * StockChanged per allocation.
+ * KEYS: warehouses, stock, reservation, event stream, event horizon.
+ * ARGV: productId, quantity, reservationId, createdAt, event template, channel, maxLength, maxAgeMs.
  */
-const RESERVE_STOCK = `
+const RESERVE_STOCK = `${STOCK_EVENTS_LUA}
 local existing = redis.call('GET', KEYS[3])
 if existing then return { 'exists', existing } end
 local quantity = tonumber(ARGV[2])
@@ -86,14 +132,18 @@ for _, c in ipairs(candidates) do
 end
 local reservation = cjson.encode({ id = ARGV[3], productId = ARGV[1], quantity = quantity, status = 'ACTIVE', allocations = allocations, createdAt = ARGV[4] })
 redis.call('SET', KEYS[3], reservation)
+local onHand, reserved, available = stockTotals(KEYS[1], KEYS[2])
+appendAllocationEvents(allocations, -1, ARGV[5], onHand, reserved, available, KEYS[4], KEYS[5], ARGV[6], ARGV[7], ARGV[8])
 return { 'created', reservation, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[1]) }`;
 
 /**
  * Returns an ACTIVE reservation's units and marks it RELEASED, answering the
- * product's counts and the warehouses after the change; a RELEASED one is answered unchanged.
- * KEYS: reservation, stock of its product, warehouses. ARGV: releasedAt.
+ * product's counts and the warehouses after the change and appending one
+ * StockChanged per allocation; a RELEASED one is answered unchanged.
+ * KEYS: reservation, stock of its product, warehouses, event stream, event horizon.
+ * ARGV: releasedAt, event template, channel, maxLength, maxAgeMs.
  */
-const RELEASE_RESERVATION = `
+const RELEASE_RESERVATION = `${STOCK_EVENTS_LUA}
 local json = redis.call('GET', KEYS[1])
 if not json then return { 'not_found' } end
 local reservation = cjson.decode(json)
@@ -107,6 +157,8 @@ reservation.status = 'RELEASED'
 reservation.releasedAt = ARGV[1]
 json = cjson.encode(reservation)
 redis.call('SET', KEYS[1], json)
+local onHand, reserved, available = stockTotals(KEYS[3], KEYS[2])
+appendAllocationEvents(reservation.allocations, 1, ARGV[2], onHand, reserved, available, KEYS[4], KEYS[5], ARGV[3], ARGV[4], ARGV[5])
 return { 'released', json, redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]) }`;
 
 /** HSET of ARGV (field, value, ...) only when the key does not exist yet. */
@@ -124,7 +176,10 @@ export class RedisInventoryStore implements InventoryStore {
   private readonly release: RedisScript<[string, string?, string[]?, string[]?]>;
   private readonly hsetIfAbsent: RedisScript<number>;
 
-  constructor(private readonly redis: Redis) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly events: RedisEventScripts = new RedisEventScripts(),
+  ) {
     this.adjust = defineScript(redis, 'inventoryAdjustStock', ADJUST_STOCK);
     this.reserve = defineScript(redis, 'inventoryReserveStock', RESERVE_STOCK);
     this.release = defineScript(redis, 'inventoryReleaseReservation', RELEASE_RESERVATION);
@@ -161,18 +216,26 @@ export class RedisInventoryStore implements InventoryStore {
 
   async adjustStock({ productId, warehouseId, delta, reason }: StockAdjustment): Promise<StockLevel> {
     this.stats.roundTrips++;
-    const result = await this.adjust([KEY.warehouses, KEY.stock(productId), KEY.adjustments], [warehouseId, delta, reason, productId, ADJUSTMENT_LOG_LIMIT]);
+    const channel = EVENT_CHANNELS.StockChanged;
+    const template = stockChangeTemplate(productId, reason, warehouseId, delta);
+    const result = await this.adjust(
+      [KEY.warehouses, KEY.stock(productId), KEY.adjustments, ...this.events.keys(channel)],
+      [warehouseId, delta, reason, productId, ADJUSTMENT_LOG_LIMIT, JSON.stringify(template), channel, ...this.events.retentionArgs()],
+    );
     if (result[0] === 'warehouse_not_found') throw warehouseNotFound(warehouseId);
     if (result[0] === 'insufficient') throw insufficientStock(productId, -delta, Number(result[1]), warehouseId);
+    this.events.appended(channel, 1);
     const [, stock, warehouses] = result as [string, string[], string[]];
     return stockLevel(productId, parseWarehouses(pairs(warehouses)), pairs(stock));
   }
 
   async reserveStock({ reservationId, productId, quantity }: ReservationRequest): Promise<ReservationOutcome> {
     this.stats.roundTrips++;
+    const channel = EVENT_CHANNELS.StockChanged;
+    const template = stockChangeTemplate(productId, reservationReason(reservationId, 'reserved'));
     const [outcome, value, stock, warehouses] = await this.reserve(
-      [KEY.warehouses, KEY.stock(productId), KEY.reservation(reservationId)],
-      [productId, quantity, reservationId, new Date().toISOString()],
+      [KEY.warehouses, KEY.stock(productId), KEY.reservation(reservationId), ...this.events.keys(channel)],
+      [productId, quantity, reservationId, new Date().toISOString(), JSON.stringify(template), channel, ...this.events.retentionArgs()],
     );
     if (outcome === 'insufficient') throw insufficientStock(productId, quantity, Number(value));
     const reservation = parseReservation(value);
@@ -180,6 +243,7 @@ export class RedisInventoryStore implements InventoryStore {
       throw reservationIdReused(reservationId, reservation);
     }
     const stockAfter = outcome === 'created' ? stockLevel(productId, parseWarehouses(pairs(warehouses!)), pairs(stock!)) : null;
+    if (stockAfter) this.events.appended(channel, reservation.allocations.length);
     return { reservation, stockAfter };
   }
 
@@ -190,14 +254,17 @@ export class RedisInventoryStore implements InventoryStore {
     if (existing.status !== 'ACTIVE') return { reservation: existing, stockAfter: null };
     this.stats.roundTrips++;
     // A reservation's product never changes, so the key read above is still the right one.
+    const channel = EVENT_CHANNELS.StockChanged;
+    const template = stockChangeTemplate(existing.productId, reservationReason(reservationId, 'released'));
     const [outcome, json, stock, warehouses] = await this.release(
-      [KEY.reservation(reservationId), KEY.stock(existing.productId), KEY.warehouses],
-      [new Date().toISOString()],
+      [KEY.reservation(reservationId), KEY.stock(existing.productId), KEY.warehouses, ...this.events.keys(channel)],
+      [new Date().toISOString(), JSON.stringify(template), channel, ...this.events.retentionArgs()],
     );
     if (outcome === 'not_found') throw reservationNotFound(reservationId);
     const reservation = parseReservation(json!);
     // 'unchanged': a concurrent release got there first, and it announces the change.
     const stockAfter = outcome === 'released' ? stockLevel(reservation.productId, parseWarehouses(pairs(warehouses!)), pairs(stock!)) : null;
+    if (stockAfter) this.events.appended(channel, reservation.allocations.length);
     return { reservation, stockAfter };
   }
 

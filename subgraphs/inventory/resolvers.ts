@@ -1,8 +1,8 @@
 import type { ResolverMap } from '../shared/resolver-map';
 import type { StockChangedEvent } from '../../lib/events/catalogue';
-import { gatewayOnlySubscriptions, type EventPublisher } from '../shared/events';
+import { gatewayOnlySubscriptions } from '../shared/events';
 import type { Identity } from '../shared/gateway-auth';
-import { INVENTORY_SUBSCRIPTIONS, stockChangedByAdjustment, stockChangedByReservation } from './events';
+import { INVENTORY_SUBSCRIPTIONS } from './events';
 import type { InventoryLoaders } from './loaders';
 import type { Allocation, InventoryStore, Reservation, ReservationRequest, StockAdjustment } from './store';
 import { validateAdjustment, validateReservation, validateReservationId } from './validation';
@@ -12,8 +12,6 @@ export interface InventoryContext {
   loaders: InventoryLoaders;
   /** The caller, as signed by the gateway (the gateway already applied @requiresScopes to mutations). */
   identity: Identity;
-  /** Announces stock changes once they are made (./events). */
-  events: EventPublisher;
 }
 
 interface Money {
@@ -30,28 +28,25 @@ export const inventoryResolvers: ResolverMap<InventoryContext> = {
     reservation: (_: unknown, { id }: { id: string }, { store }: InventoryContext) => store.getReservation(id),
   },
 
+  // The store appends StockChanged (./events) in the step that changes the stock; a replayed reservation changes nothing and appends nothing.
   Mutation: {
-    adjustStock: async (_: unknown, args: StockAdjustment, { store, loaders, events }: InventoryContext): Promise<ProductRef> => {
+    adjustStock: async (_: unknown, args: StockAdjustment, { store, loaders }: InventoryContext): Promise<ProductRef> => {
       const adjustment = validateAdjustment(args);
       const level = await store.adjustStock(adjustment);
       // The answer already holds the new stock: selecting it costs no second trip.
       loaders.stockByProductId.clear(adjustment.productId).prime(adjustment.productId, level);
-      await events.publish(stockChangedByAdjustment(adjustment, level));
       return { id: adjustment.productId };
     },
 
-    reserveStock: async (_: unknown, args: ReservationRequest, { store, loaders, events }: InventoryContext) => {
-      const { reservation, stockAfter } = await store.reserveStock(validateReservation(args));
+    reserveStock: async (_: unknown, args: ReservationRequest, { store, loaders }: InventoryContext) => {
+      const { reservation } = await store.reserveStock(validateReservation(args));
       loaders.stockByProductId.clear(reservation.productId);
-      // A replay of an existing reservation moved nothing: nothing to announce.
-      if (stockAfter) await events.publish(stockChangedByReservation(reservation, stockAfter, 'reserved'));
       return reservation;
     },
 
-    releaseReservation: async (_: unknown, args: { reservationId: string }, { store, loaders, events }: InventoryContext) => {
-      const { reservation, stockAfter } = await store.releaseReservation(validateReservationId(args.reservationId));
+    releaseReservation: async (_: unknown, args: { reservationId: string }, { store, loaders }: InventoryContext) => {
+      const { reservation } = await store.releaseReservation(validateReservationId(args.reservationId));
       loaders.stockByProductId.clear(reservation.productId);
-      if (stockAfter) await events.publish(stockChangedByReservation(reservation, stockAfter, 'released'));
       return reservation;
     },
   },

@@ -9,15 +9,15 @@ import type { InventoryStore } from './store';
 export const inventorySubgraph: SubgraphDefinition<InventoryStore, InventoryContext> = {
   name: 'inventory',
   resolvers: inventoryResolvers,
-  createMemoryStore: () => new MemoryInventoryStore(),
-  createRedisStore: (redis) => new RedisInventoryStore(redis),
+  createMemoryStore: (events) => new MemoryInventoryStore(events),
+  createRedisStore: (redis, events) => new RedisInventoryStore(redis, events),
   prepareStore: async (store, { seed, logger }) => {
     await store.ensureWarehouses(WAREHOUSES);
     if (!seed) return;
     const { seeded } = await store.seed(generateSeedStock());
     logger.info(seeded ? 'seeded the stock' : 'stock already seeded');
   },
-  createContext: (store, identity, events) => ({ store, identity, events, loaders: createInventoryLoaders(store) }),
+  createContext: (store, identity) => ({ store, identity, loaders: createInventoryLoaders(store) }),
 };
 
 /** Starts the inventory subgraph in this process (port 0 by default: a free port). */

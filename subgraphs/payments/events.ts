@@ -36,3 +36,15 @@ export const paymentCaptured = (payment: Payment) => paymentStatusChanged(paymen
 /** `refundPayment`: an event only for the refund that makes the payment REFUNDED; a partial one keeps it CAPTURED. */
 export const paymentRefunded = (payment: Payment): PaymentStatusChangedEvent | null =>
   payment.status === 'REFUNDED' ? paymentStatusChanged(payment, REFUNDED_FROM) : null;
+
+/**
+ * PaymentStatusChanged for a store script to complete with what only it
+ * knows: the payment's id (a new payment's) and its customer.
+ */
+export function paymentStatusTemplate(paymentId: string, customerId: string, from: PaymentStatus, to: PaymentStatus): PaymentStatusChangedEvent {
+  return createEvent('PaymentStatusChanged', { entity: paymentKey(paymentId), paymentId, customerId, from, to });
+}
+
+/** The change a capture announces (AUTHORIZED -> CAPTURED) and a full refund (CAPTURED -> REFUNDED). */
+export const CAPTURE_CHANGE = { from: CAPTURED_FROM, to: 'CAPTURED' } as const satisfies { from: PaymentStatus; to: PaymentStatus };
+export const FULL_REFUND_CHANGE = { from: REFUNDED_FROM, to: 'REFUNDED' } as const satisfies { from: PaymentStatus; to: PaymentStatus };

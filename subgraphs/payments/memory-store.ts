@@ -1,13 +1,17 @@
+import { InProcessEventLog } from '../../lib/events/memory-log';
+import type { EventAppender } from '../shared/event-log';
 import type { Money } from '../shared/money';
 import { GroupedSeqIndex, SeqIndex, type Page } from '../shared/pagination';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { idempotencyKeyReused, paymentNotFound } from './errors';
+import { paymentAuthorized, paymentCaptured, paymentRefunded } from './events';
 import { applyCapture, applyRefund } from './rules';
 import { DEFAULT_IDEMPOTENCY_TTL_MS, paymentId, type AuthorizationRequest, type IdempotencyOptions, type Payment, type PaymentListQuery, type PaymentStore } from './store';
 
 /**
- * Payments in this process. Every method checks and writes without an await
- * in between, so concurrent authorizations with one key create one payment.
+ * Payments in this process. Every method checks, writes and appends its
+ * event without an await in between, so concurrent authorizations with one
+ * key create one payment, announced once.
  */
 export class MemoryPaymentStore implements PaymentStore {
   readonly kind = 'memory';
@@ -22,7 +26,10 @@ export class MemoryPaymentStore implements PaymentStore {
   private lastSeq = 0;
   private seeded = false;
 
-  constructor(options: IdempotencyOptions = {}) {
+  constructor(
+    options: IdempotencyOptions = {},
+    private readonly events: EventAppender = new InProcessEventLog(),
+  ) {
     this.ttlMs = options.idempotencyTtlMs ?? DEFAULT_IDEMPOTENCY_TTL_MS;
     this.now = options.now ?? Date.now;
   }
@@ -56,17 +63,24 @@ export class MemoryPaymentStore implements PaymentStore {
     const created: Payment = { ...payment, id: paymentId(seq), seq };
     this.insert(created);
     this.idempotency.set(scoped, { fingerprint, paymentId: created.id, expiresAt: now + this.ttlMs });
+    this.events.appendNow([paymentAuthorized(created)]);
     return { payment: created, created: true };
   }
 
   async capture(id: string): Promise<Payment> {
     this.stats.roundTrips++;
-    return this.replace(applyCapture(this.existing(id)));
+    const captured = this.replace(applyCapture(this.existing(id)));
+    this.events.appendNow([paymentCaptured(captured)]);
+    return captured;
   }
 
   async refund(id: string, amount: Money): Promise<Payment> {
     this.stats.roundTrips++;
-    return this.replace(applyRefund(this.existing(id), amount));
+    const refunded = this.replace(applyRefund(this.existing(id), amount));
+    // Only the refund that makes it REFUNDED changes the status.
+    const event = paymentRefunded(refunded);
+    if (event) this.events.appendNow([event]);
+    return refunded;
   }
 
   async seed(payments: readonly Payment[]): Promise<SeedOutcome> {

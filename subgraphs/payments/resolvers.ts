@@ -1,13 +1,13 @@
 import type { ResolverMap } from '../shared/resolver-map';
 import type { PaymentStatusChangedEvent } from '../../lib/events/catalogue';
-import { gatewayOnlySubscriptions, type EventPublisher } from '../shared/events';
+import { gatewayOnlySubscriptions } from '../shared/events';
 import type { Identity } from '../shared/gateway-auth';
 import type { Money } from '../shared/money';
 import { decodeCursor, toConnection } from '../shared/pagination';
 import { validatePageSize } from '../shared/validation';
 import { canSeeAllPayments, canSeePayment, canSeePaymentsOf, listScope, visiblePayment } from './access';
 import { forbiddenCustomer, forbiddenField, paymentNotFound } from './errors';
-import { PAYMENTS_SUBSCRIPTIONS, paymentAuthorized, paymentCaptured, paymentRefunded } from './events';
+import { PAYMENTS_SUBSCRIPTIONS } from './events';
 import type { PaymentLoaders } from './loaders';
 import { authorizationFingerprint, authorizationOutcome } from './rules';
 import type { Payment, PaymentStore } from './store';
@@ -18,8 +18,6 @@ export interface PaymentsContext {
   loaders: PaymentLoaders;
   /** The caller, as signed by the gateway: decides which payments they see (./access). */
   identity: Identity;
-  /** Announces status changes once they are made (./events). */
-  events: EventPublisher;
 }
 
 const CURSOR_KIND = 'payments';
@@ -62,38 +60,34 @@ export const paymentsResolvers: ResolverMap<PaymentsContext> = {
     authorizePayment: async (
       _: unknown,
       args: { input: AuthorizePaymentInput; idempotencyKey: string },
-      { store, loaders, identity, events }: PaymentsContext,
+      { store, loaders, identity }: PaymentsContext,
     ) => {
       const { idempotencyKey, ...input } = validateAuthorization(args.input, args.idempotencyKey);
       if (!canSeePaymentsOf(identity, input.customerId)) throw forbiddenCustomer('input.customerId');
-      const { payment, created } = await store.authorize({
+      // The store appends PaymentStatusChanged with each status change (a replay changes nothing and appends nothing).
+      const { payment } = await store.authorize({
         idempotencyKey,
         fingerprint: authorizationFingerprint(input),
         payment: { ...input, refunded: 0, status: authorizationOutcome(input.amount), createdAt: new Date().toISOString() },
       });
       loaders.paymentById.clear(payment.id).prime(payment.id, payment);
-      // A replay answers the payment the first call created and announced.
-      if (created) await events.publish(paymentAuthorized(payment));
       return payment;
     },
 
     capturePayment: async (_: unknown, { id }: { id: string }, context: PaymentsContext) => {
-      const { store, loaders, events } = context;
+      const { store, loaders } = context;
       await assertMayChange(context, id);
       const payment = await store.capture(id);
       loaders.paymentById.clear(id).prime(id, payment);
-      await events.publish(paymentCaptured(payment));
       return payment;
     },
 
     refundPayment: async (_: unknown, { id, amount }: { id: string; amount: Money }, context: PaymentsContext) => {
-      const { store, loaders, events } = context;
+      const { store, loaders } = context;
       const valid = validatePaymentAmount(amount, 'amount');
       await assertMayChange(context, id);
       const payment = await store.refund(id, valid);
       loaders.paymentById.clear(id).prime(id, payment);
-      const refunded = paymentRefunded(payment);
-      if (refunded) await events.publish(refunded);
       return payment;
     },
   },

@@ -9,14 +9,14 @@ import { idempotencyTtlMsFrom, type PaymentStore } from './store';
 export const paymentsSubgraph: SubgraphDefinition<PaymentStore, PaymentsContext> = {
   name: 'payments',
   resolvers: paymentsResolvers,
-  createMemoryStore: () => new MemoryPaymentStore({ idempotencyTtlMs: idempotencyTtlMsFrom(process.env) }),
-  createRedisStore: (redis) => new RedisPaymentStore(redis, { idempotencyTtlMs: idempotencyTtlMsFrom(process.env) }),
+  createMemoryStore: (events) => new MemoryPaymentStore({ idempotencyTtlMs: idempotencyTtlMsFrom(process.env) }, events),
+  createRedisStore: (redis, events) => new RedisPaymentStore(redis, { idempotencyTtlMs: idempotencyTtlMsFrom(process.env) }, events),
   prepareStore: async (store, { seed, logger }) => {
     if (!seed) return;
     const { seeded } = await store.seed(generateSeedPayments());
     logger.info(seeded ? 'seeded the payments' : 'payments already seeded');
   },
-  createContext: (store, identity, events) => ({ store, identity, events, loaders: createPaymentLoaders(store) }),
+  createContext: (store, identity) => ({ store, identity, loaders: createPaymentLoaders(store) }),
 };
 
 /** Starts the payments subgraph in this process (port 0 by default: a free port). */

@@ -15,6 +15,20 @@ export function productCreated(product: Product): ProductCreatedEvent {
   });
 }
 
+/**
+ * PriceChanged of a product about to get `newPrice`, for a store script to
+ * complete: the script fills in `oldPrice` and appends it only when the price
+ * changes.
+ */
+export function priceChangeTemplate(productId: string, newPrice: Money): PriceChangedEvent {
+  return createEvent('PriceChanged', {
+    entity: productKey(productId),
+    productId,
+    oldPrice: { amount: 0, currency: '' },
+    newPrice: { amount: newPrice.amount, currency: newPrice.currency },
+  });
+}
+
 /** `updateProductPrice`: null when the price stayed what it was (setting the same price again is no change). */
 export function priceChanged(product: Product, previousPrice: Money): PriceChangedEvent | null {
   if (previousPrice.amount === product.price.amount && previousPrice.currency === product.price.currency) return null;

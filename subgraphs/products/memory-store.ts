@@ -1,12 +1,16 @@
+import { InProcessEventLog } from '../../lib/events/memory-log';
+import type { EventAppender } from '../shared/event-log';
 import type { Money } from '../shared/money';
 import { GroupedSeqIndex, SeqIndex, type Page } from '../shared/pagination';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { productNotFound, skuAlreadyExists } from './errors';
+import { priceChanged, productCreated } from './events';
 import { productId, type NewProduct, type PriceUpdate, type Product, type ProductListQuery, type ProductStore } from './store';
 
 /**
- * Products in this process. Methods check and write without awaiting in
- * between, so concurrent requests cannot interleave inside one of them.
+ * Products in this process. Methods check, write and append their events
+ * without awaiting in between, so concurrent requests cannot interleave
+ * inside one of them and no change is made without its event.
  */
 export class MemoryProductStore implements ProductStore {
   readonly kind = 'memory';
@@ -17,6 +21,8 @@ export class MemoryProductStore implements ProductStore {
   private readonly byCategory = new GroupedSeqIndex<Product>();
   private lastSeq = 0;
   private seeded = false;
+
+  constructor(private readonly events: EventAppender = new InProcessEventLog()) {}
 
   async getProducts(ids: readonly string[]): Promise<Array<Product | null>> {
     this.stats.roundTrips++;
@@ -35,6 +41,7 @@ export class MemoryProductStore implements ProductStore {
     const seq = this.lastSeq + 1;
     const created = { id: productId(seq), seq, ...product };
     this.insert(created);
+    this.events.appendNow([productCreated(created)]);
     return created;
   }
 
@@ -45,6 +52,8 @@ export class MemoryProductStore implements ProductStore {
     // Replace rather than mutate: a product handed out earlier stays a consistent snapshot.
     const updated = { ...existing, price: { ...price } };
     this.replace(updated);
+    const changed = priceChanged(updated, existing.price);
+    if (changed) this.events.appendNow([changed]);
     return { product: updated, previousPrice: { ...existing.price } };
   }
 

@@ -1,9 +1,13 @@
 import type Redis from 'ioredis';
+import { EVENT_CHANNELS } from '../../lib/events/catalogue';
+import { APPEND_EVENT_LUA } from '../../lib/events/log';
+import { RedisEventScripts } from '../shared/event-log';
 import type { Money } from '../shared/money';
 import type { Page } from '../shared/pagination';
 import { RAISE_COUNTER_LUA, SEQ_PAGE_LUA, defineScript, execOrThrow, readSeqPage, type RedisScript } from '../shared/redis';
 import type { SeedOutcome, StoreStats } from '../shared/store';
 import { productNotFound, skuAlreadyExists } from './errors';
+import { priceChangeTemplate, productCreated } from './events';
 import type { NewProduct, PriceUpdate, Product, ProductListQuery, ProductStore } from './store';
 
 /**
@@ -14,6 +18,7 @@ import type { NewProduct, PriceUpdate, Product, ProductListQuery, ProductStore }
  * - `products:category:<name>`    zset  id scored by seq, per category
  * - `products:seq`                string last assigned seq
  * - `products:seeded`             string set once the seed data is written
+ * Events: the logs of their channels (lib/events/log.ts), appended by the scripts that make the changes.
  */
 const KEY = {
   product: 'products:product',
@@ -24,8 +29,13 @@ const KEY = {
   seeded: 'products:seeded',
 };
 
-/** Checks the sku, takes the next seq and writes the product and its indexes, atomically. */
-const CREATE_PRODUCT = `
+/**
+ * Checks the sku, takes the next seq and writes the product and its indexes,
+ * and appends ProductCreated (the template completed with the new id), atomically.
+ * KEYS: sku, seq, products, catalogue, category, event stream, event horizon.
+ * ARGV: sku, product JSON, event template, channel, maxLength, maxAgeMs.
+ */
+const CREATE_PRODUCT = `${APPEND_EVENT_LUA}
 if redis.call('HEXISTS', KEYS[1], ARGV[1]) == 1 then return { 'sku_exists' } end
 local seq = redis.call('INCR', KEYS[2])
 local product = cjson.decode(ARGV[2])
@@ -36,18 +46,33 @@ redis.call('HSET', KEYS[1], ARGV[1], product.id)
 redis.call('HSET', KEYS[3], product.id, json)
 redis.call('ZADD', KEYS[4], seq, product.id)
 redis.call('ZADD', KEYS[5], seq, product.id)
+local event = cjson.decode(ARGV[3])
+event.productId = product.id
+event.entity.id = product.id
+appendEvent(KEYS[6], KEYS[7], ARGV[4], cjson.encode(event), ARGV[5], ARGV[6])
 return { 'ok', json }`;
 
-/** Sets the price; answers the product after and the price before. KEYS: products. ARGV: id, amount, currency. */
-const UPDATE_PRICE = `
+/**
+ * Sets the price and, when it changed, appends PriceChanged (the template
+ * completed with the old price); answers the product after and the price before.
+ * KEYS: products, event stream, event horizon. ARGV: id, amount, currency, event template, channel, maxLength, maxAgeMs.
+ */
+const UPDATE_PRICE = `${APPEND_EVENT_LUA}
 local json = redis.call('HGET', KEYS[1], ARGV[1])
 if not json then return { 'not_found' } end
 local product = cjson.decode(json)
-local previous = cjson.encode(product.price)
+local previous = product.price
 product.price = { amount = tonumber(ARGV[2]), currency = ARGV[3] }
 json = cjson.encode(product)
 redis.call('HSET', KEYS[1], ARGV[1], json)
-return { 'ok', json, previous }`;
+local appended = 0
+if previous.amount ~= product.price.amount or previous.currency ~= product.price.currency then
+  local event = cjson.decode(ARGV[4])
+  event.oldPrice = { amount = previous.amount, currency = previous.currency }
+  appendEvent(KEYS[2], KEYS[3], ARGV[5], cjson.encode(event), ARGV[6], ARGV[7])
+  appended = 1
+end
+return { 'ok', json, cjson.encode(previous), appended }`;
 
 /** Products in Redis. Every method is one round trip, except seeding. */
 export class RedisProductStore implements ProductStore {
@@ -55,10 +80,13 @@ export class RedisProductStore implements ProductStore {
   readonly stats: StoreStats = { roundTrips: 0 };
   private readonly listPage: RedisScript<Array<number | string | null>>;
   private readonly create: RedisScript<string[]>;
-  private readonly updatePrice: RedisScript<string[]>;
+  private readonly updatePrice: RedisScript<[string, string?, string?, number?]>;
   private readonly raiseCounter: RedisScript<number>;
 
-  constructor(private readonly redis: Redis) {
+  constructor(
+    private readonly redis: Redis,
+    private readonly events: RedisEventScripts = new RedisEventScripts(),
+  ) {
     this.listPage = defineScript(redis, 'productsListPage', SEQ_PAGE_LUA);
     this.create = defineScript(redis, 'productsCreate', CREATE_PRODUCT);
     this.updatePrice = defineScript(redis, 'productsUpdatePrice', UPDATE_PRICE);
@@ -80,20 +108,28 @@ export class RedisProductStore implements ProductStore {
 
   async createProduct(product: NewProduct): Promise<Product> {
     this.stats.roundTrips++;
+    const channel = EVENT_CHANNELS.ProductCreated;
+    const template = productCreated({ ...product, id: '', seq: 0 });
     const [outcome, json] = await this.create(
-      [KEY.sku, KEY.seq, KEY.product, KEY.catalogue, KEY.category(product.category)],
-      [product.sku, JSON.stringify(product)],
+      [KEY.sku, KEY.seq, KEY.product, KEY.catalogue, KEY.category(product.category), ...this.events.keys(channel)],
+      [product.sku, JSON.stringify(product), JSON.stringify(template), channel, ...this.events.retentionArgs()],
     );
     if (outcome === 'sku_exists') throw skuAlreadyExists(product.sku);
+    this.events.appended(channel, 1);
     return parseProduct(json);
   }
 
   async updateProductPrice(id: string, price: Money): Promise<PriceUpdate> {
     this.stats.roundTrips++;
-    const [outcome, json, previous] = await this.updatePrice([KEY.product], [id, price.amount, price.currency]);
+    const channel = EVENT_CHANNELS.PriceChanged;
+    const [outcome, json, previous, appended] = await this.updatePrice(
+      [KEY.product, ...this.events.keys(channel)],
+      [id, price.amount, price.currency, JSON.stringify(priceChangeTemplate(id, price)), channel, ...this.events.retentionArgs()],
+    );
     if (outcome === 'not_found') throw productNotFound(id);
-    const { amount, currency } = JSON.parse(previous) as Money;
-    return { product: parseProduct(json), previousPrice: { amount, currency } };
+    this.events.appended(channel, Number(appended));
+    const { amount, currency } = JSON.parse(previous!) as Money;
+    return { product: parseProduct(json!), previousPrice: { amount, currency } };
   }
 
   /**

@@ -1,11 +1,11 @@
 import type { ResolverMap } from '../shared/resolver-map';
 import type { PriceChangedEvent, ProductCreatedEvent } from '../../lib/events/catalogue';
-import { gatewayOnlySubscriptions, type EventPublisher } from '../shared/events';
+import { gatewayOnlySubscriptions } from '../shared/events';
 import type { Identity } from '../shared/gateway-auth';
 import type { Money } from '../shared/money';
 import { decodeCursor, toConnection } from '../shared/pagination';
 import { validatePageSize } from '../shared/validation';
-import { PRODUCTS_SUBSCRIPTIONS, priceChanged, productCreated } from './events';
+import { PRODUCTS_SUBSCRIPTIONS } from './events';
 import type { ProductLoaders } from './loaders';
 import type { Product, ProductStore } from './store';
 import { validateNewProduct, validatePrice, type CreateProductInput } from './validation';
@@ -15,8 +15,6 @@ export interface ProductsContext {
   loaders: ProductLoaders;
   /** The caller, as signed by the gateway (the gateway already applied @requiresScopes to mutations). */
   identity: Identity;
-  /** Announces new products and price changes once they are made (./events). */
-  events: EventPublisher;
 }
 
 /** The product an event is about, through the loader (an event's `product` field). */
@@ -42,18 +40,16 @@ export const productsResolvers: ResolverMap<ProductsContext> = {
   },
 
   Mutation: {
-    createProduct: async (_: unknown, { input }: { input: CreateProductInput }, { store, loaders, events }: ProductsContext) => {
+    // The store appends ProductCreated and PriceChanged (when the price changes) with the change itself.
+    createProduct: async (_: unknown, { input }: { input: CreateProductInput }, { store, loaders }: ProductsContext) => {
       const product = await store.createProduct(validateNewProduct(input));
       loaders.productById.clear(product.id).prime(product.id, product);
-      await events.publish(productCreated(product));
       return product;
     },
 
-    updateProductPrice: async (_: unknown, { id, price }: { id: string; price: Money }, { store, loaders, events }: ProductsContext) => {
-      const { product, previousPrice } = await store.updateProductPrice(id, validatePrice(price, 'price'));
+    updateProductPrice: async (_: unknown, { id, price }: { id: string; price: Money }, { store, loaders }: ProductsContext) => {
+      const { product } = await store.updateProductPrice(id, validatePrice(price, 'price'));
       loaders.productById.clear(id).prime(id, product);
-      const changed = priceChanged(product, previousPrice);
-      if (changed) await events.publish(changed);
       return product;
     },
   },

@@ -9,14 +9,14 @@ import type { ProductStore } from './store';
 export const productsSubgraph: SubgraphDefinition<ProductStore, ProductsContext> = {
   name: 'products',
   resolvers: productsResolvers,
-  createMemoryStore: () => new MemoryProductStore(),
-  createRedisStore: (redis) => new RedisProductStore(redis),
+  createMemoryStore: (events) => new MemoryProductStore(events),
+  createRedisStore: (redis, events) => new RedisProductStore(redis, events),
   prepareStore: async (store, { seed, logger }) => {
     if (!seed) return;
     const { seeded } = await store.seed(generateSeedProducts());
     logger.info(seeded ? 'seeded the catalogue' : 'catalogue already seeded');
   },
-  createContext: (store, identity, events) => ({ store, identity, events, loaders: createProductLoaders(store) }),
+  createContext: (store, identity) => ({ store, identity, loaders: createProductLoaders(store) }),
 };
 
 /** Starts the products subgraph in this process (port 0 by default: a free port). */

@@ -1,7 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import { DEV_IDENTITY_PUBLIC_KEY, identityPublicKey } from '../../lib/auth/internal-identity';
 import { isDevelopmentEnv } from '../../lib/env';
+import type { LogRetention } from '../../lib/events/log';
 import { LOG_LEVELS, type LogLevel } from '../../lib/logger';
+import { readLogRetention } from './event-log';
 import { DEFAULT_SUBGRAPH_PORTS, type SubgraphName } from './ports';
 
 /** Everything a subgraph process reads from its environment, validated once at start-up. */
@@ -22,6 +24,8 @@ export interface SubgraphConfig {
    * development or test; required otherwise, where the development key is refused.
    */
   identityPublicKey: KeyObject;
+  /** `EVENTS_LOG_MAX_LENGTH`, `EVENTS_LOG_MAX_AGE_SECONDS`: what each event channel's log keeps (unset: the log's defaults). */
+  eventRetention?: Partial<LogRetention>;
   /** `OTEL_EXPORTER_OTLP_ENDPOINT` (http or https URL): set, the subgraph traces its requests and sends the spans there. */
   otlpEndpoint?: string;
 }
@@ -47,6 +51,7 @@ export function readSubgraphConfig(name: SubgraphName, env: NodeJS.ProcessEnv): 
     logLevel: readLogLevel(env.LOG_LEVEL),
     nodeEnv,
     identityPublicKey: readIdentityPublicKey(env.INTERNAL_AUTH_PUBLIC_KEY, nodeEnv),
+    eventRetention: readEventRetention(env),
     otlpEndpoint: readOtlpEndpoint(env.OTEL_EXPORTER_OTLP_ENDPOINT),
   };
 }
@@ -103,6 +108,15 @@ function readRedisUrl(value: string | undefined): string | undefined {
     throw invalid('REDIS_URL', 'a redis:// or rediss:// URL', value);
   }
   return value;
+}
+
+function readEventRetention(env: NodeJS.ProcessEnv): Partial<LogRetention> | undefined {
+  try {
+    const retention = readLogRetention(env);
+    return Object.keys(retention).length === 0 ? undefined : retention;
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
 }
 
 function readLogLevel(value: string | undefined): LogLevel {

@@ -23,8 +23,8 @@ export async function runSubgraphProcess(
   const logger = createLogger(config.logLevel, { service: name });
   logUnhandledRejections(logger);
   try {
-    const { port, host, redisUrl, nodeEnv, identityPublicKey, otlpEndpoint } = config;
-    const subgraph = await start({ port, host, redisUrl, nodeEnv, identityPublicKey, logger, ...(otlpEndpoint && { tracing: { otlpEndpoint } }) });
+    const { port, host, redisUrl, nodeEnv, identityPublicKey, otlpEndpoint, eventRetention } = config;
+    const subgraph = await start({ port, host, redisUrl, nodeEnv, identityPublicKey, logger, eventRetention, ...(otlpEndpoint && { tracing: { otlpEndpoint } }) });
     onShutdownSignal(() => subgraph.close(), logger);
   } catch (error) {
     logger.error('start-up failed', { error });

@@ -8,8 +8,10 @@ import type { ResolverMap } from './resolver-map';
 import { GraphQLError } from 'graphql';
 import type { KeyObject } from 'node:crypto';
 import { isDevelopmentEnv } from '../../lib/env';
-import { InProcessEventBus, RedisEventBus, type EventBus } from '../../lib/events/bus';
 import { channelsPublishedBy } from '../../lib/events/catalogue';
+import { DEFAULT_IN_PROCESS_RETENTION, DEFAULT_REDIS_RETENTION, type EventLog, type LogRetention } from '../../lib/events/log';
+import { InProcessEventLog } from '../../lib/events/memory-log';
+import { RedisEventLog } from '../../lib/events/redis-log';
 import { createEventStreamEndpoint, type EventStreamEndpoint } from '../../lib/events/sse-server';
 import { createGraphQLHttpHandler } from '../../lib/http/graphql-handler';
 import { healthRoute, readinessRoute } from '../../lib/http/routes';
@@ -17,7 +19,7 @@ import { startHttpServer, type RunningHttpServer } from '../../lib/http/server';
 import { createLogger, type LogLevel, type Logger } from '../../lib/logger';
 import { toApolloLogger } from '../../lib/apollo-logger';
 import { readIdentityPublicKey } from './config';
-import { EventPublisher } from './events';
+import { RedisEventScripts, countingAppender, type EventAppender } from './event-log';
 import { gatewayIdentityOf, type Identity } from './gateway-auth';
 import { SubgraphMetrics, useRequestMetrics } from './metrics';
 import { createSubgraphTracing, observeRequests, type SubgraphTracingOptions } from './tracing';
@@ -52,14 +54,11 @@ export interface SubgraphOptions {
   /** How long close() lets in-flight requests finish. Default: 10 000 ms. */
   shutdownGraceMs?: number;
   /**
-   * Where the subgraph publishes its domain events (lib/events). Default: a
-   * RedisEventBus on `redisUrl`, else an InProcessEventBus; either is closed
-   * with the service. A bus given here is used as it is and left open (tests
-   * inject one). `/events` serves the events of this bus.
+   * How much of each channel's event log is kept (env `EVENTS_LOG_MAX_LENGTH`,
+   * `EVENTS_LOG_MAX_AGE_SECONDS`). Default: DEFAULT_REDIS_RETENTION with
+   * Redis, DEFAULT_IN_PROCESS_RETENTION without.
    */
-  eventBus?: EventBus;
-  /** The wait before each retry of a failed publish. Default: [50, 250] ms (two retries). */
-  eventPublishRetryDelaysMs?: readonly number[];
+  eventRetention?: Partial<LogRetention>;
   /** How often an `/events` stream gets a `: ping` comment. Default: 15 000 ms. */
   eventsKeepAliveMs?: number;
   /** Traces (a server span per request, continuing the gateway's `traceparent`). Default: off. */
@@ -74,8 +73,8 @@ export interface RunningSubgraph<TStore> {
   port: number;
   /** The store the resolvers use (its `stats.roundTrips` counts store trips). */
   store: TStore;
-  /** The bus the subgraph publishes its events on (the injected one, Redis, or in-process). */
-  eventBus: EventBus;
+  /** The log the subgraph's stores append its events to (Redis, or in-process), as `/events` serves it. */
+  eventLog: EventLog;
   /** Stops accepting, drains in-flight requests, stops Apollo Server, closes Redis. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -84,17 +83,18 @@ export interface RunningSubgraph<TStore> {
 export interface SubgraphDefinition<TStore extends SubgraphStore, TContext extends BaseContext> {
   name: SubgraphName;
   resolvers: ResolverMap<TContext>;
-  createMemoryStore(): TStore;
-  /** The Redis store on a connected client the service owns (and closes). */
-  createRedisStore(redis: Redis): TStore;
+  /** The in-process store, appending its events to `events` in the step of each change. */
+  createMemoryStore(events: EventAppender): TStore;
+  /** The Redis store on a connected client the service owns (and closes); its scripts append events as `events` says. */
+  createRedisStore(redis: Redis, events: RedisEventScripts): TStore;
   /** Runs before the first request: reference data always, the sample data when `seed`. */
   prepareStore(store: TStore, options: { seed: boolean; logger: Logger }): Promise<void>;
   /**
    * The per-request context: fresh dataloaders, so batches and caches never
-   * outlive a request, the caller's identity as verified from the gateway's
-   * signature, and the publisher mutations announce their changes with.
+   * outlive a request, and the caller's identity as verified from the
+   * gateway's signature. (Stores append the events of their changes.)
    */
-  createContext(store: TStore, identity: Identity, events: EventPublisher): TContext;
+  createContext(store: TStore, identity: Identity): TContext;
 }
 
 const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -106,12 +106,13 @@ const DEFAULT_SHUTDOWN_GRACE_MS = 10_000;
  * HTTP adapter with `/graphql` and `/events` (both for gateway-signed requests
  * only), `/health`, `/ready` and `/metrics`.
  *
- * Events: with REDIS_URL the subgraph publishes to Redis, where every gateway
- * replica subscribes. Without it (embedded mode) the subgraph runs in its own
- * process with an in-process bus, which no gateway can reach; `/events`
- * serves that bus as Server-Sent Events and the gateway follows it
- * (lib/events/sse-client). `/events` always serves the subgraph's bus, so
- * with Redis it relays what every replica of this subgraph published.
+ * Events: the stores append each change's events to the channel logs in the
+ * same atomic step (./event-log). With REDIS_URL the logs are Redis Streams,
+ * announced on pub/sub, which every gateway replica follows. Without it
+ * (embedded mode) the log lives in this process, which no gateway can reach;
+ * `/events` serves it as Server-Sent Events (with Last-Event-ID resume) and
+ * the gateway follows it (lib/events/sse-client). With Redis `/events` serves
+ * the Redis logs, so it relays what every replica of this subgraph appended.
  */
 export async function startSubgraphService<TStore extends SubgraphStore, TContext extends BaseContext>(
   definition: SubgraphDefinition<TStore, TContext>,
@@ -125,8 +126,13 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
   const identityPublicKey = readIdentityPublicKey(options.identityPublicKey, nodeEnv);
 
   const redis = options.redisUrl ? await connectRedis(options.redisUrl, logger) : undefined;
-  const store = redis ? definition.createRedisStore(redis) : definition.createMemoryStore();
-  let ownBus: EventBus | undefined;
+  const retention: LogRetention = { ...(redis ? DEFAULT_REDIS_RETENTION : DEFAULT_IN_PROCESS_RETENTION), ...options.eventRetention };
+  // Counted once the metrics exist (they read the store's stats, so they come after it).
+  let countAppended = (_channel: string, _count: number): void => {};
+  const counter = (channel: string, count: number) => countAppended(channel, count);
+  const memoryLog = redis ? undefined : new InProcessEventLog({ retention, logger });
+  const store = redis ? definition.createRedisStore(redis, new RedisEventScripts(retention, counter)) : definition.createMemoryStore(countingAppender(memoryLog!, counter));
+  let eventLog: EventLog | undefined = memoryLog;
   let server: ApolloServer<TContext> | undefined;
   let http: RunningHttpServer | undefined;
   let eventStreams: EventStreamEndpoint | undefined;
@@ -134,12 +140,12 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
   try {
     await definition.prepareStore(store, { seed: options.seed ?? true, logger });
 
-    if (!options.eventBus) {
-      ownBus = options.redisUrl ? await RedisEventBus.connect(options.redisUrl, { logger }) : new InProcessEventBus({ logger });
-    }
-    const eventBus = (options.eventBus ?? ownBus)!;
+    // With Redis, `/events` follows the channels' streams (what every replica appended).
+    if (options.redisUrl) eventLog = await RedisEventLog.connect(options.redisUrl, { logger, retention });
     const metrics = new SubgraphMetrics(name, store);
-    const events = new EventPublisher(eventBus, { logger, metrics, retryDelaysMs: options.eventPublishRetryDelaysMs });
+    countAppended = (channel, count) => {
+      for (let i = 0; i < count; i++) metrics.recordEventPublished(channel);
+    };
     server = new ApolloServer<TContext>({
       // The resolvers are typed against TContext, which Apollo Server builds per request from createContext.
       schema: buildSubgraphSchema({ typeDefs: loadSubgraphTypeDefs(name), resolvers: definition.resolvers as ResolverMap<unknown> }),
@@ -176,7 +182,7 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
     let accepting = true;
     const identityOf = gatewayIdentityOf(identityPublicKey, name, { logger, onRefused: (reason) => metrics.recordRefusedIdentity(reason) });
     eventStreams = createEventStreamEndpoint({
-      bus: eventBus,
+      log: eventLog!,
       channels: channelsPublishedBy(name),
       // The same check as /graphql: events are for the gateway only.
       // An event stream lives as long as the identity that opened it; the gateway reconnects with a fresh one.
@@ -188,7 +194,7 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
       server,
       maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
       // Only /graphql builds a context: /health, /ready and /metrics stay open to probes and scrapers.
-      context: async (req) => definition.createContext(store, await identityOf(req), events),
+      context: async (req) => definition.createContext(store, await identityOf(req)),
       routes: { '/health': healthRoute, '/ready': readinessRoute(() => accepting), '/metrics': metrics.route(), '/events': eventStreams.route },
       logger,
     });
@@ -197,7 +203,7 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
     const url = `${http.url}/graphql`;
     logger.info('subgraph listening', { url, store: redis ? `redis ${describeRedisUrl(options.redisUrl!)}` : 'memory', introspection });
 
-    const running = { server, http, eventStreams };
+    const running = { server, http, eventStreams, eventLog: eventLog! };
     let closing: Promise<void> | undefined;
     const close = () => {
       closing ??= (async () => {
@@ -206,21 +212,21 @@ export async function startSubgraphService<TStore extends SubgraphStore, TContex
         await running.eventStreams.close();
         await running.http.close(options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
         await running.server.stop();
-        // After the drain: in-flight mutations have published their events.
-        await ownBus?.close();
+        // After the drain: in-flight mutations have appended their events.
+        await running.eventLog.close();
         if (redis) await closeRedis(redis);
         await tracing.shutdown();
         logger.info('subgraph stopped');
       })();
       return closing;
     };
-    return { name, url, port: http.port, store, eventBus, close };
+    return { name, url, port: http.port, store, eventLog: eventLog!, close };
   } catch (error) {
     // A failed start leaves nothing running behind it.
     await eventStreams?.close();
     await http?.close(0);
     await server?.stop().catch(() => undefined);
-    await ownBus?.close();
+    await eventLog?.close();
     if (redis) await closeRedis(redis);
     await tracing.shutdown();
     throw error;

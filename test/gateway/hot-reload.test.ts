@@ -180,7 +180,7 @@ describe('subscriptions across a supergraph reload', () => {
 
     const received = names.results.length;
     await adjustUntil(names, received + 1);
-    expect(names.results[received]).toEqual({ data: { stockChanged: { productId: 'p-0002', delta: 1, product: { name: expect.any(String) } } } });
+    expect(names.results[received]).toEqual({ data: { stockChanged: { productId: 'p-0002', delta: 1, product: { name: expect.any(String) } } }, extensions: { eventId: expect.any(String) } });
     const refused = await postGraphQL(stack.url, '{ product(id: "p-0002") { stockValue { amount } } }');
     expect(refused.body.errors?.[0].extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
   });

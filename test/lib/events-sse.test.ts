@@ -1,10 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { InProcessEventBus } from '../../lib/events/bus';
+import { LOG_START, EventsExpiredError } from '../../lib/events/log';
+import { InProcessEventLog } from '../../lib/events/memory-log';
 import { EVENT_CHANNELS, createEvent, productKey, type DomainEvent, type PriceChangedEvent } from '../../lib/events/catalogue';
 import { subscriptionChannels } from '../../lib/events/schema';
 import { SseParser, formatSseEvent, type SseMessage } from '../../lib/events/sse';
-import { eventsUrlOf, subscribeToSubgraphEvents } from '../../lib/events/sse-client';
+import { eventsUrlOf, readSubgraphEvents, subscribeToSubgraphEvents } from '../../lib/events/sse-client';
 import { createEventStreamEndpoint, type EventStreamEndpoint } from '../../lib/events/sse-server';
 import { HttpError, TransportErrorCode, sendHttpError } from '../../lib/http/errors';
 import { createLogger, type Logger } from '../../lib/logger';
@@ -78,13 +79,13 @@ describe('eventsUrlOf', () => {
 });
 
 /** A real HTTP server with the event stream endpoint on /events, as a subgraph has it; it can drop every connection or stop. */
-async function startEventServer(options: { keepAliveMs?: number } = {}) {
-  const bus = new InProcessEventBus();
+async function startEventServer(options: { keepAliveMs?: number; maxLength?: number } = {}) {
+  const log = new InProcessEventLog({ retention: { maxLength: options.maxLength ?? 1_000, maxAgeMs: 3_600_000 } });
   const requests: IncomingMessage[] = [];
   let endpoint: EventStreamEndpoint = makeEndpoint();
   function makeEndpoint() {
     return createEventStreamEndpoint({
-      bus,
+      log,
       channels: [PRICE, CREATED],
       authorize: async (req) => {
         if (req.headers[SECRET_HEADER] !== 'open-sesame') throw new HttpError(401, TransportErrorCode.Unauthenticated, 'no');
@@ -111,7 +112,9 @@ async function startEventServer(options: { keepAliveMs?: number } = {}) {
   await listen(0);
   const port = (server.address() as AddressInfo).port;
   return {
-    bus,
+    log,
+    /** Appends to the log the endpoint serves (as a subgraph's store does). */
+    append: (...events: DomainEvent[]) => log.appendNow(events),
     requests,
     url: `http://127.0.0.1:${port}/events`,
     endpoint: () => endpoint,
@@ -135,18 +138,22 @@ async function startEventServer(options: { keepAliveMs?: number } = {}) {
 }
 
 /** Follows a stream and records events and openings. */
-function follow(url: string, channels: string[], options: { headers?: () => Record<string, string>; idleTimeoutMs?: number } = {}) {
+function follow(url: string, channels: string[], options: { headers?: () => Record<string, string>; idleTimeoutMs?: number; lastEventId?: string } = {}) {
   const events: Array<{ channel: string; event: DomainEvent; json: string }> = [];
+  const ids: Array<string | undefined> = [];
   let opens = 0;
   const close = subscribeToSubgraphEvents(
     url,
     channels,
     options.headers ?? (() => ({ [SECRET_HEADER]: 'open-sesame' })),
-    (channel, event, json) => events.push({ channel, event, json }),
+    (channel, event, json, id) => {
+      events.push({ channel, event, json });
+      ids.push(id);
+    },
     quiet,
-    { initialBackoffMs: 20, maxBackoffMs: 200, idleTimeoutMs: options.idleTimeoutMs, onOpen: () => opens++ },
+    { initialBackoffMs: 20, maxBackoffMs: 200, idleTimeoutMs: options.idleTimeoutMs, onOpen: () => opens++, lastEventId: options.lastEventId },
   );
-  return { events, opens: () => opens, close };
+  return { events, ids, opens: () => opens, close };
 }
 
 async function until(condition: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
@@ -178,24 +185,28 @@ describe('a subgraph event stream and subscribeToSubgraphEvents', () => {
     const client = open(server.url, [PRICE]);
     await until(() => client.opens() === 1, 'the stream to open');
     const event = priceChanged(250);
-    await server.bus.publish(PRICE, event);
-    await server.bus.publish(CREATED, createEvent('ProductCreated', { entity: productKey('p-9'), productId: 'p-9', sku: 's', name: 'n', price: { amount: 1, currency: 'USD' } }));
-    await server.bus.publish(PRICE, priceChanged(300));
+    const [first] = server.append(event);
+    server.append(createEvent('ProductCreated', { entity: productKey('p-9'), productId: 'p-9', sku: 's', name: 'n', price: { amount: 1, currency: 'USD' } }));
+    server.append(priceChanged(300));
     await until(() => client.events.length === 2, 'two events');
     expect(client.events[0]).toEqual({ channel: PRICE, event, json: JSON.stringify(event) });
+    expect(client.ids[0]).toBe(first.id);
     expect((client.events[1].event as PriceChangedEvent).newPrice.amount).toBe(300);
   });
 
-  it('answers the stream only once every channel is subscribed, so nothing published after the answer is missed', async () => {
+  it('answers the stream only once every channel is followed, each with its position first, so nothing appended after the answer is missed', async () => {
     const server = await start();
     const res = await fetch(`${server.url}?channels=${PRICE},${CREATED}`, { headers: { [SECRET_HEADER]: 'open-sesame' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-    await server.bus.publish(CREATED, createEvent('ProductCreated', { entity: productKey('p-9'), productId: 'p-9', sku: 's', name: 'n', price: { amount: 1, currency: 'USD' } }));
+    const [entry] = server.append(createEvent('ProductCreated', { entity: productKey('p-9'), productId: 'p-9', sku: 's', name: 'n', price: { amount: 1, currency: 'USD' } }));
     const reader = res.body!.getReader();
     let text = '';
-    while (!/data: .*\n\n$/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
-    expect(text).toMatch(/^: subscribed\n\nevent: events\.products\.ProductCreated\ndata: \{.*\}\n\n$/);
+    while (!/data: \{.*\n\n$/.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+    expect(text).toBe(
+      `: subscribed\n\nid: ${LOG_START}\nevent: position\ndata: ${PRICE}\n\nid: ${LOG_START}\nevent: position\ndata: ${CREATED}\n\n` +
+        `id: ${entry.id}\nevent: ${CREATED}\ndata: ${entry.json}\n\n`,
+    );
     await reader.cancel();
   });
 
@@ -225,7 +236,7 @@ describe('a subgraph event stream and subscribeToSubgraphEvents', () => {
     await server.endpoint().close();
     expect(server.endpoint().openStreams()).toBe(0);
     // The body ends without an error: a clean end of the chunked response.
-    await expect(res.text()).resolves.toBe(': subscribed\n\n');
+    await expect(res.text()).resolves.toMatch(/^: subscribed\n\n(id: 0-0\nevent: position\ndata: [^\n]+\n\n){2}$/);
     expect((await fetch(server.url, { headers: { [SECRET_HEADER]: 'open-sesame' } })).status).toBe(503);
   });
 
@@ -243,15 +254,18 @@ describe('a subgraph event stream and subscribeToSubgraphEvents', () => {
     let calls = 0;
     const client = open(server.url, [PRICE], { headers: () => ({ [SECRET_HEADER]: 'open-sesame', 'x-call': String(++calls) }) });
     await until(() => client.opens() === 1, 'the stream to open');
-    await server.bus.publish(PRICE, priceChanged(1));
+    const [first] = server.append(priceChanged(1));
     await until(() => client.events.length === 1, 'the first event');
 
     server.dropConnections();
+    // Appended while the client is away: replayed after the reconnection, from its Last-Event-ID.
+    server.append(priceChanged(2));
     await until(() => client.opens() === 2, 'the reconnection');
-    await server.bus.publish(PRICE, priceChanged(2));
-    await until(() => client.events.length === 2, 'an event after the reconnection');
-    expect((client.events[1].event as PriceChangedEvent).newPrice.amount).toBe(2);
+    server.append(priceChanged(3));
+    await until(() => client.events.length === 3, 'the missed event and one after the reconnection');
+    expect(client.events.map((e) => (e.event as PriceChangedEvent).newPrice.amount)).toEqual([1, 2, 3]);
     expect(server.requests.map((req) => req.headers['x-call'])).toEqual(['1', '2']);
+    expect(server.requests.map((req) => req.headers['last-event-id'])).toEqual([undefined, first.id]);
   });
 
   it('keeps retrying while the server is down and resumes once it is back', async () => {
@@ -259,11 +273,13 @@ describe('a subgraph event stream and subscribeToSubgraphEvents', () => {
     const client = open(server.url, [PRICE]);
     await until(() => client.opens() === 1, 'the stream to open');
     await server.stop();
-    await new Promise((r) => setTimeout(r, 300));
+    // Appended while the server does not answer: the stream opened at the log's position, so this is not missed.
+    server.append(priceChanged(2));
     await server.restart();
     await until(() => client.opens() === 2, 'the reconnection');
-    await server.bus.publish(PRICE, priceChanged(3));
-    await until(() => client.events.length === 1, 'an event after the restart');
+    server.append(priceChanged(3));
+    await until(() => client.events.length === 2, 'the missed event and one after the restart');
+    expect(client.events.map((e) => (e.event as PriceChangedEvent).newPrice.amount)).toEqual([2, 3]);
   });
 
   it('reconnects a stream that goes silent past the idle timeout', async () => {
@@ -292,5 +308,40 @@ describe('a subgraph event stream and subscribeToSubgraphEvents', () => {
     expect(client.opens()).toBe(0);
     key = 'open-sesame';
     await until(() => client.opens() === 1, 'the stream to open');
+  });
+
+  it('resumes a stream from Last-Event-ID: what was appended after it first, then live, once and in order', async () => {
+    const server = await start();
+    const [first] = server.append(priceChanged(1), priceChanged(2), priceChanged(3));
+    const client = open(server.url, [PRICE], { lastEventId: first.id });
+    await until(() => client.opens() === 1, 'the stream to open');
+    server.append(priceChanged(4));
+    await until(() => client.events.length === 3, 'the replay and a live event');
+    expect(client.events.map((e) => (e.event as PriceChangedEvent).newPrice.amount)).toEqual([2, 3, 4]);
+  });
+
+  it('answers 410 EVENTS_EXPIRED for a position the log no longer retains, 400 for one that is not an id', async () => {
+    const server = await start({ maxLength: 2 });
+    const [first] = server.append(priceChanged(1), priceChanged(2), priceChanged(3), priceChanged(4), priceChanged(5));
+    const headers = { [SECRET_HEADER]: 'open-sesame' };
+    const expired = await fetch(`${server.url}?channels=${PRICE}`, { headers: { ...headers, 'last-event-id': first.id } });
+    expect(expired.status).toBe(410);
+    expect(((await expired.json()) as any).errors[0].extensions.code).toBe('EVENTS_EXPIRED');
+    const malformed = await fetch(`${server.url}?channels=${PRICE}&after=yesterday`, { headers });
+    expect(malformed.status).toBe(400);
+  });
+
+  it('reads up to `limit` entries after a position and ends the response (how a gateway replays for a resuming client)', async () => {
+    const server = await start({ maxLength: 3 });
+    const appended = server.append(priceChanged(1), priceChanged(2), priceChanged(3), priceChanged(4));
+    const headers = { [SECRET_HEADER]: 'open-sesame' };
+    const entries = await readSubgraphEvents(server.url, PRICE, appended[1].id, 1, headers);
+    expect(entries.map((e) => e.id)).toEqual([appended[2].id]);
+    expect(entries[0].event).toEqual(appended[2].event);
+    expect((await readSubgraphEvents(server.url, PRICE, appended[1].id, 10, headers)).map((e) => e.id)).toEqual([appended[2].id, appended[3].id]);
+    server.append(priceChanged(5), priceChanged(6));
+    await expect(readSubgraphEvents(server.url, PRICE, appended[0].id, 10, headers)).rejects.toBeInstanceOf(EventsExpiredError);
+    const twoChannels = await fetch(`${server.url}?channels=${PRICE},${CREATED}&after=${appended[0].id}&limit=5`, { headers });
+    expect(twoChannels.status).toBe(400);
   });
 });

@@ -4,11 +4,12 @@ import { ApolloGateway } from '@apollo/gateway';
 import { Supergraph, operationFromDocument } from '@apollo/federation-internals';
 import { QueryPlanner, prettyFormatQueryPlan } from '@apollo/query-planner';
 import { parse } from 'graphql';
-import { RedisEventBus, type EventBus } from '../../lib/events/bus';
 import { EVENT_CHANNELS, channelOf, channelsPublishedBy, type DomainEvent, type EventType, type EventsByType } from '../../lib/events/catalogue';
+import { LOG_START } from '../../lib/events/log';
+import { RedisEventLog } from '../../lib/events/redis-log';
 import { subscriptionChannels } from '../../lib/events/schema';
 import { eventsUrlOf, subscribeToSubgraphEvents } from '../../lib/events/sse-client';
-import { createLogger, type Logger } from '../../lib/logger';
+import { createLogger } from '../../lib/logger';
 import { composeSupergraph, readSubgraphSources } from '../../scripts/compose';
 import { inventoryResolvers } from '../../subgraphs/inventory/resolvers';
 import { paymentsResolvers } from '../../subgraphs/payments/resolvers';
@@ -68,12 +69,12 @@ function capture(events: DomainEvent[], close: () => Promise<void>): EventCaptur
   };
 }
 
-/** A Redis consumer, as a gateway replica is: its own subscriptions on the subgraph's channels. */
+/** A Redis consumer, as a gateway replica is: it follows the logs of the subgraph's channels. */
 async function captureFromRedis(redisUrl: string, name: SubgraphName): Promise<EventCapture> {
-  const bus = await RedisEventBus.connect(redisUrl);
+  const log = await RedisEventLog.connect(redisUrl);
   const events: DomainEvent[] = [];
-  for (const channel of channelsPublishedBy(name)) await bus.subscribe(channel, (event) => events.push(event));
-  return capture(events, () => bus.close());
+  for (const channel of channelsPublishedBy(name)) await log.follow(channel, (entry) => events.push(entry.event));
+  return capture(events, () => log.close());
 }
 
 /** The gateway in embedded mode: follows the subgraph's /events, signed as the gateway signs. */
@@ -86,33 +87,6 @@ async function captureFromStream(subgraph: { url: string; name: SubgraphName }):
   }, quiet, { onOpen: () => (opened = true) });
   await until(() => opened, 'the /events stream to open');
   return capture(events, close);
-}
-
-/** A bus whose publish fails `failures` times (Infinity: always), then works (delivering nowhere). */
-class FlakyBus implements EventBus {
-  attempts = 0;
-  constructor(private failures: number) {}
-  async publish(): Promise<void> {
-    this.attempts++;
-    if (this.failures-- > 0) throw new Error('the bus is down');
-  }
-  async subscribe() {
-    return async () => undefined;
-  }
-  async close() {}
-}
-
-function recordingLogger(): Logger & { warnings: Array<{ msg: string; fields?: Record<string, unknown> }> } {
-  const warnings: Array<{ msg: string; fields?: Record<string, unknown> }> = [];
-  const logger = {
-    warnings,
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (msg: string, fields?: Record<string, unknown>) => warnings.push({ msg, fields }),
-    error: () => undefined,
-    child: () => logger,
-  };
-  return logger;
 }
 
 const metricsOf = async (subgraph: { url: string }) => (await fetch(subgraph.url.replace(/\/graphql$/, '/metrics'))).text();
@@ -318,32 +292,19 @@ describe.each(STORE_KINDS)('events published by the subgraphs on the %s store', 
     expect(metrics).not.toMatch(/^events_publish_failed_total\{/m);
   });
 
-  it('answers the mutation when the bus keeps failing, after retrying, and counts and logs the lost event', async () => {
-    const bus = new FlakyBus(Infinity);
-    const logger = recordingLogger();
-    const subgraph = await harness.start('products', kind, { eventBus: bus, logger, eventPublishRetryDelaysMs: [5, 5] });
-    const { updateProductPrice } = await data(subgraph, UPDATE_PRICE, { id: 'p-0001', price: { amount: 4321, currency: 'USD' } });
-    expect(updateProductPrice.price).toEqual({ amount: 4321, currency: 'USD' });
-    // The change was made regardless.
-    expect((await data(subgraph, '{ product(id: "p-0001") { price { amount } } }')).product.price.amount).toBe(4321);
-    expect(bus.attempts).toBe(3);
-    expect(await metricsOf(subgraph)).toContain(`events_publish_failed_total{subgraph="products",channel="${EVENT_CHANNELS.PriceChanged}"} 1`);
-    expect(logger.warnings).toEqual([
-      {
-        msg: 'gave up publishing an event; the change itself was made',
-        fields: expect.objectContaining({ channel: EVENT_CHANNELS.PriceChanged, eventId: expect.stringMatching(UUID), attempts: 3, error: 'the bus is down' }),
-      },
-    ]);
+  it('appends each event in the step that makes the change: the log holds it when the mutation answers', async () => {
+    const subgraph = await harness.start('products', kind);
+    const { updateProductPrice } = await data(subgraph, UPDATE_PRICE, { id: 'p-0004', price: { amount: 4321, currency: 'USD' } });
+    expect(updateProductPrice.price.amount).toBe(4321);
+    // Read at once, without waiting for any delivery: the change and its entry were one atomic step.
+    const entries = await subgraph.eventLog.read(EVENT_CHANNELS.PriceChanged, LOG_START, 10);
+    expect(entries.map((e) => e.event)).toEqual([expect.objectContaining({ type: 'PriceChanged', productId: 'p-0004', newPrice: { amount: 4321, currency: 'USD' } })]);
   });
 
-  it('publishes on a retry when the bus fails once, counting it published and not failed', async () => {
-    const bus = new FlakyBus(1);
-    const subgraph = await harness.start('inventory', kind, { eventBus: bus, eventPublishRetryDelaysMs: [5, 5] });
-    await data(subgraph, ADJUST, { productId: TEN_IN_WH1, warehouseId: 'wh-1', delta: 1, reason: 'restock' });
-    expect(bus.attempts).toBe(2);
-    const metrics = await metricsOf(subgraph);
-    expect(metrics).toContain(`events_published_total{subgraph="inventory",channel="${EVENT_CHANNELS.StockChanged}"} 1`);
-    expect(metrics).not.toMatch(/^events_publish_failed_total\{/m);
+  it('appends nothing when the change itself fails', async () => {
+    const subgraph = await harness.start('inventory', kind);
+    expect(await errorCode(subgraph, ADJUST, { productId: TEN_IN_WH1, warehouseId: 'wh-9', delta: 1, reason: 'nowhere' })).toBe('WAREHOUSE_NOT_FOUND');
+    expect(await subgraph.eventLog.read(EVENT_CHANNELS.StockChanged, LOG_START, 10)).toEqual([]);
   });
 });
 
@@ -381,8 +342,12 @@ describe('/events', () => {
     await data(subgraph, UPDATE_PRICE, { id: 'p-0001', price: { amount: 2, currency: 'USD' } });
     const reader = res.body!.getReader();
     let text = '';
-    while ((text.match(/\n\n/g) ?? []).length < 3) text += new TextDecoder().decode((await reader.read()).value);
-    expect(text).toMatch(new RegExp(`^: subscribed\\n\\nevent: ${EVENT_CHANNELS.ProductCreated}\\ndata: \\{.*\\}\\n\\nevent: ${EVENT_CHANNELS.PriceChanged}\\ndata: \\{.*\\}\\n\\n$`));
+    while ((text.match(/\n\n/g) ?? []).length < 5) text += new TextDecoder().decode((await reader.read()).value);
+    const id = '\\d+-\\d+';
+    const positions = `id: ${id}\\nevent: position\\ndata: ${EVENT_CHANNELS.PriceChanged}\\n\\nid: ${id}\\nevent: position\\ndata: ${EVENT_CHANNELS.ProductCreated}\\n\\n`;
+    expect(text).toMatch(
+      new RegExp(`^: subscribed\\n\\n${positions}id: ${id}\\nevent: ${EVENT_CHANNELS.ProductCreated}\\ndata: \\{.*\\}\\n\\nid: ${id}\\nevent: ${EVENT_CHANNELS.PriceChanged}\\ndata: \\{.*\\}\\n\\n$`),
+    );
     await reader.cancel();
   });
 
@@ -391,7 +356,7 @@ describe('/events', () => {
     // Signed 64 s ago for 60 s: past exp, but inside the 5 s clock skew for about one more second.
     const res = await fetch(eventsUrl(subgraph), { headers: await identityHeaders('inventory', { nowMs: Date.now() - 64_000, ttlMs: 60_000 }) });
     expect(res.status).toBe(200);
-    await expect(res.text()).resolves.toBe(': subscribed\n\n');
+    await expect(res.text()).resolves.toBe(`: subscribed\n\nid: ${LOG_START}\nevent: position\ndata: ${EVENT_CHANNELS.StockChanged}\n\n`);
   });
 
   it('ends open streams cleanly at shutdown instead of waiting out the grace period', async () => {
@@ -400,7 +365,7 @@ describe('/events', () => {
     const res = await fetch(eventsUrl(subgraph), { headers: await identityHeaders(subgraph.name) });
     const body = res.text();
     await subgraph.close();
-    await expect(body).resolves.toBe(': subscribed\n\n');
+    await expect(body).resolves.toBe(`: subscribed\n\nid: ${LOG_START}\nevent: position\ndata: ${EVENT_CHANNELS.PaymentStatusChanged}\n\n`);
   });
 
   it('with Redis, relays the events every replica of the subgraph publishes', async () => {

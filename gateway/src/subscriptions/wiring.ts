@@ -1,12 +1,12 @@
 import type { Supergraph } from '@apollo/federation-internals';
 import { INTERNAL_IDENTITY_HEADER, type IdentitySigner } from '../../../lib/auth/internal-identity';
-import { InProcessEventBus, RedisEventBus, eventsUrlOf, subscribeToSubgraphEvents, type EventBus } from '../../../lib/events';
+import { RedisEventLog, compareEventIds, eventsUrlOf, readSubgraphEvents, subscribeToSubgraphEvents } from '../../../lib/events';
 import type { Logger } from '../../../lib/logger';
 import { ANONYMOUS } from '../auth/caller';
 import type { EntityCache } from '../cache';
 import type { QueryPlanExecutor, SubgraphSender } from '../execution';
-import { EventEnricher, type DomainEvent } from './enrich';
-import { SubscriptionEngine, type AdmittedSubscription, type EventSource } from './engine';
+import { EventEnricher } from './enrich';
+import { SubscriptionEngine, type AdmittedSubscription, type DeliveryLimits, type EventEntry, type EventSource } from './engine';
 import { readEventFields } from './event-fields';
 import { SubscriptionPlanner } from './planner';
 
@@ -19,6 +19,8 @@ export interface EventDeliveryOptions {
   subgraphUrls: ReadonlyMap<string, string>;
   signer: IdentitySigner;
   redisUrl?: string;
+  /** Bounds of the engine's delivery (config `subscriptions.*`). */
+  limits?: DeliveryLimits;
   /** Invalidated by every event before the event is delivered (it follows every channel). */
   entityCache?: EntityCache;
   logger: Logger;
@@ -37,10 +39,11 @@ export interface EventDelivery {
 }
 
 /**
- * The event end of subscriptions: the engine and its event source (Redis
- * pub/sub when Redis is configured; otherwise an in-process bus fed by each
- * subgraph's `/events` stream). The pipeline admits subscriptions into it;
- * the graphql-ws and SSE transports carry its results.
+ * The event end of subscriptions: the engine and its event source, the
+ * channels' durable logs (Redis Streams when Redis is configured; otherwise
+ * each subgraph's in-process log, followed over its `/events` stream and
+ * read there to resume). The pipeline admits subscriptions into it; the
+ * graphql-ws and SSE transports carry its results.
  */
 export function startEventDelivery(options: EventDeliveryOptions): EventDelivery {
   const { logger } = options;
@@ -54,6 +57,7 @@ export function startEventDelivery(options: EventDeliveryOptions): EventDelivery
     eventFields,
     events: options.entityCache?.beforeDelivery(events.source) ?? events.source,
     logger,
+    limits: options.limits,
   });
   return {
     engine,
@@ -76,16 +80,20 @@ interface Events {
   close(): Promise<void>;
 }
 
-/** Redis pub/sub: one subscription per channel per gateway process, shared by every replica's publishers. */
+/**
+ * Redis: one follow per channel per gateway process (gaps filled from the
+ * stream, see RedisEventLog), reads for resuming clients; the same logs for
+ * every replica, so any replica can resume any client.
+ */
 function redisEvents(url: string, logger: Logger): Events {
   let closed = false;
   const connecting = (async () => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await RedisEventBus.connect(url, { logger });
+        return await RedisEventLog.connect(url, { logger, subscriberName: 'gateway-events-subscriber' });
       } catch (error) {
         if (closed) throw error;
-        logger.warn('event bus cannot reach Redis yet; retrying', { attempt, error: (error as Error).message });
+        logger.warn('event log cannot reach Redis yet; retrying', { attempt, error: (error as Error).message });
         await new Promise((r) => setTimeout(r, Math.min(5_000, 250 * attempt)).unref());
       }
     }
@@ -93,48 +101,78 @@ function redisEvents(url: string, logger: Logger): Events {
   connecting.catch(() => {});
   return {
     source: {
-      async subscribe(channel, onEvent) {
-        const bus = await connecting;
-        return bus.subscribe(channel, (event) => onEvent(event as unknown as DomainEvent));
-      },
+      follow: async (channel, onEntry) => (await connecting).follow(channel, (entry) => onEntry(entry as unknown as EventEntry)),
+      read: async (channel, afterId, limit) => (await connecting).read(channel, afterId, limit) as unknown as Promise<EventEntry[]>,
     },
     async close() {
       closed = true;
-      const bus = await connecting.catch(() => undefined);
-      await bus?.close();
+      const log = await connecting.catch(() => undefined);
+      await log?.close();
     },
   };
 }
 
 /**
- * Embedded mode: subgraphs run in their own processes with in-process buses
- * and stream their events on `/events`; the gateway follows each subgraph
- * that declares event fields and relays into its own in-process bus.
+ * Embedded mode: each subgraph keeps its channels' logs in its own process
+ * and serves them on `/events`. The gateway follows one stream per channel
+ * from start-up (resuming with Last-Event-ID after every reconnection, so it
+ * misses nothing), relays each entry once and in order to the engine, and
+ * reads a subgraph's log (`/events?limit=`) when a client resumes.
  */
 function embeddedEvents(eventFields: ReturnType<typeof readEventFields>, options: EventDeliveryOptions): Events {
-  const bus: EventBus & { publishSerialized(channel: string, json: string): Promise<void> } = new InProcessEventBus({ logger: options.logger });
   const anonymous = { subject: ANONYMOUS.subject, scopes: [] as string[] };
+  const headersFor = async (subgraph: string) => ({ [INTERNAL_IDENTITY_HEADER]: await options.signer.headerFor(anonymous, subgraph) });
+  const followers = new Map<string, Set<(entry: EventEntry) => void>>();
+  const sources = new Map<string, { url: string; subgraph: string }>();
   const bridges: Array<() => Promise<void>> = [];
   for (const [subgraph, channels] of channelsBySubgraph(options.executor.schema.supergraph, eventFields)) {
     const url = options.subgraphUrls.get(subgraph);
     if (!url) continue;
-    bridges.push(
-      subscribeToSubgraphEvents(
-        eventsUrlOf(url),
-        channels,
-        async () => ({ [INTERNAL_IDENTITY_HEADER]: await options.signer.headerFor(anonymous, subgraph) }),
-        (channel, _event, json) => void bus.publishSerialized(channel, json).catch(() => {}),
-        options.logger,
-      ),
-    );
+    for (const channel of channels) {
+      sources.set(channel, { url: eventsUrlOf(url), subgraph });
+      let lastId: string | undefined;
+      bridges.push(
+        subscribeToSubgraphEvents(
+          eventsUrlOf(url),
+          [channel],
+          () => headersFor(subgraph),
+          (_channel, event, _json, id) => {
+            if (id === undefined || (lastId !== undefined && compareEventIds(id, lastId) <= 0)) return;
+            lastId = id;
+            const entry = { id, event: event as unknown as EventEntry['event'] };
+            for (const onEntry of [...(followers.get(channel) ?? [])]) {
+              try {
+                onEntry(entry);
+              } catch (error) {
+                options.logger.error('event handler failed', { channel, entryId: id, error });
+              }
+            }
+          },
+          options.logger,
+        ),
+      );
+    }
   }
   return {
     source: {
-      subscribe: (channel, onEvent) => bus.subscribe(channel, (event) => onEvent(event as unknown as DomainEvent)),
+      async follow(channel, onEntry) {
+        let handlers = followers.get(channel);
+        if (!handlers) followers.set(channel, (handlers = new Set()));
+        const handler = (entry: EventEntry) => onEntry(entry);
+        handlers.add(handler);
+        return async () => {
+          handlers!.delete(handler);
+        };
+      },
+      async read(channel, afterId, limit) {
+        const source = sources.get(channel);
+        if (!source) return [];
+        return (await readSubgraphEvents(source.url, channel, afterId, limit, await headersFor(source.subgraph))) as unknown as EventEntry[];
+      },
     },
     async close() {
       await Promise.all(bridges.map((close) => close()));
-      await bus.close();
+      followers.clear();
     },
   };
 }

@@ -25,6 +25,9 @@ import {
 /** The error code of a `subscribe` refused because the connection already runs its maximum of operations. */
 export const TOO_MANY_SUBSCRIPTIONS = 'TOO_MANY_SUBSCRIPTIONS';
 
+/** The error code each running operation of a connection dropped as a slow consumer gets, with `extensions.lastEventId`. */
+export const SLOW_CONSUMER = 'SLOW_CONSUMER';
+
 /** What the protocol core needs from a socket; the `ws` adapter provides it. */
 export interface ProtocolSocket {
   /** The subprotocol agreed in the handshake ('' when none). */
@@ -72,6 +75,8 @@ interface Operation {
   handle: OperationHandle | null;
   /** Ended by the client or the connection before the engine handed its handle over. */
   stopWhenStarted: boolean;
+  /** The event id of the last result sent (subscriptions): where the client can resume. */
+  lastEventId: string | undefined;
 }
 
 const INTERNAL_ERROR: GraphQLFormattedError = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
@@ -102,12 +107,25 @@ export function openGraphQLWsConnection(socket: ProtocolSocket, deps: Connection
 
   function send(data: string): void {
     if (closing || !socket.isOpen) return;
-    if (socket.bufferedAmount > limits.maxBufferedBytes) {
-      logger.warn('closing a WebSocket whose client reads too slowly', { bufferedBytes: socket.bufferedAmount, limit: limits.maxBufferedBytes });
-      closeWith(CloseCode.PolicyViolation, 'Slow consumer: outgoing buffer exceeded');
-      return;
-    }
+    if (socket.bufferedAmount > limits.maxBufferedBytes) return dropSlowConsumer();
     socket.send(data);
+  }
+
+  /**
+   * The client reads slower than its results come: instead of serving it
+   * stale (or growing memory), every running operation gets an `error`
+   * (SLOW_CONSUMER) naming the last event id sent to it, queued after what
+   * was already sent (the close frame follows it), then close 1008. The
+   * client resumes each with `extensions.resumeFrom`.
+   */
+  function dropSlowConsumer(): void {
+    logger.warn('closing a WebSocket whose client reads too slowly', { bufferedBytes: socket.bufferedAmount, limit: limits.maxBufferedBytes });
+    for (const operation of [...operations.values()]) {
+      if (!stop(operation)) continue;
+      const extensions = { code: SLOW_CONSUMER, ...(operation.lastEventId !== undefined && { lastEventId: operation.lastEventId }) };
+      socket.send(errorMessage(operation.id, [{ message: 'Dropped as a slow consumer: the connection fell behind its results; resume from extensions.lastEventId', extensions }]));
+    }
+    closeWith(CloseCode.PolicyViolation, 'Slow consumer: outgoing buffer exceeded');
   }
 
   function closeWith(code: CloseCode, reason: string): void {
@@ -196,12 +214,15 @@ export function openGraphQLWsConnection(socket: ProtocolSocket, deps: Connection
 
     // The id is taken from now on, also while the engine is starting the
     // operation: a second `subscribe` with it is a 4409, a `complete` ends it.
-    const operation: Operation = { id, nextPrefix: nextMessagePrefix(id), ended: false, handle: null, stopWhenStarted: false };
+    const operation: Operation = { id, nextPrefix: nextMessagePrefix(id), ended: false, handle: null, stopWhenStarted: false, lastEventId: undefined };
     operations.set(id, operation);
     // The engine may call the sink before `start` resolves (a query's single result does).
     const sink: ResultSink = {
-      next(resultJson) {
-        if (!operation.ended) send(nextMessage(operation.nextPrefix, resultJson));
+      // A subscription's result carries its event id in `extensions.eventId` already (serialized once per group).
+      next(resultJson, eventId) {
+        if (operation.ended) return;
+        send(nextMessage(operation.nextPrefix, resultJson));
+        if (eventId !== undefined) operation.lastEventId = eventId;
       },
       error(errors) {
         if (end(operation)) send(errorMessage(id, withoutTransportDetail(errors)));

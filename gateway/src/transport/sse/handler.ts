@@ -12,7 +12,7 @@ import type { ConnectionInfo, OperationHandle, OperationRequest, ResultSink, Str
 import { InvalidOperationRequest, isPlainObject, jsonParam, readOperationRequest, withoutTransportDetail } from '../operation-request';
 import { withDefaults } from '../limits';
 import { Registry } from '../registry';
-import { COMPLETE_EVENT, EVENT_STREAM_HEADERS, PING_COMMENT, STREAM_OPENED, errorsEvent, nextEvent } from './protocol';
+import { COMPLETE_EVENT, EVENT_STREAM_HEADERS, LAST_EVENT_ID_HEADER, PING_COMMENT, STREAM_OPENED, errorsEvent, nextEvent } from './protocol';
 
 export interface SseLimits {
   /** Interval of `: ping` comments on every open stream, so proxies keep idle streams open. Default: 15 000 ms. */
@@ -137,10 +137,10 @@ export function createSseHandler(options: SseHandlerOptions): SseHandler {
     });
     // The engine may call the sink before `start` resolves (a query's single result does).
     const sink: ResultSink = {
-      next(resultJson) {
+      next(resultJson, eventId) {
         if (stream.ended) return;
         open(stream);
-        write(stream, nextEvent(resultJson));
+        write(stream, nextEvent(resultJson, eventId));
       },
       error(errors) {
         if (stream.ended) return;
@@ -229,11 +229,23 @@ async function readRequest(req: IncomingMessage, maxBodyBytes: number): Promise<
     raw = parseJsonBody(await readBody(req, maxBodyBytes));
   }
   try {
-    return readOperationRequest(raw);
+    return withLastEventId(readOperationRequest(raw), req);
   } catch (error) {
     if (error instanceof InvalidOperationRequest) throw new HttpError(400, TransportErrorCode.BadRequest, error.message);
     throw error;
   }
+}
+
+/**
+ * A reconnecting EventSource's `Last-Event-ID` resumes the subscription:
+ * the pipeline reads it as `extensions.resumeFrom` (which a request may also
+ * send itself, and which wins).
+ */
+function withLastEventId(request: OperationRequest, req: IncomingMessage): OperationRequest {
+  const header = req.headers[LAST_EVENT_ID_HEADER];
+  const lastEventId = Array.isArray(header) ? header[0] : header;
+  if (lastEventId === undefined || lastEventId === '' || request.extensions?.resumeFrom !== undefined) return request;
+  return { ...request, extensions: { ...request.extensions, resumeFrom: lastEventId } };
 }
 
 /**

@@ -27,14 +27,19 @@ export const PING_COMMENT = ': ping\n\n';
 export const COMPLETE_EVENT = 'event: complete\ndata:\n\n';
 
 /**
- * A `next` event carrying one serialized ExecutionResult. Serialized JSON has
- * no raw line breaks, but a pretty-printed one would end the event early, so
- * each of its lines gets its own `data:` field (clients join them again).
+ * A `next` event carrying one serialized ExecutionResult, with an `id:` field
+ * for a subscription's event (the browser's EventSource sends it back as
+ * `Last-Event-ID` when it reconnects). Serialized JSON has no raw line
+ * breaks, but a pretty-printed one would end the event early, so each of its
+ * lines gets its own `data:` field (clients join them again).
  */
-export function nextEvent(resultJson: string): string {
+export function nextEvent(resultJson: string, eventId?: string): string {
   const data = /[\r\n]/.test(resultJson) ? resultJson.replace(/\r\n|\r|\n/g, '\ndata: ') : resultJson;
-  return `event: next\ndata: ${data}\n\n`;
+  return eventId === undefined || /[\r\n]/.test(eventId) ? `event: next\ndata: ${data}\n\n` : `id: ${eventId}\nevent: next\ndata: ${data}\n\n`;
 }
+
+/** The header a reconnecting EventSource sends: the subscription resumes after it (as graphql-ws `extensions.resumeFrom`). */
+export const LAST_EVENT_ID_HEADER = 'last-event-id';
 
 /** Errors after the stream started: a `next` event with them (the `complete` follows). */
 export function errorsEvent(errors: readonly GraphQLFormattedError[]): string {
