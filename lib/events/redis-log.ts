@@ -186,7 +186,9 @@ export class RedisEventLog implements EventLog {
       if (!following) return;
       following = false;
       detach();
-      if (feed.idle() && this.feeds.get(channel) === feedPromise) {
+      // An idle feed is dropped (UNSUBSCRIBE) only while the subscriber is connected and the log open: RedisPubSub leaves
+      // the rejection of an UNSUBSCRIBE that cannot be sent unhandled. Otherwise it stays, idle, until the next follow or close().
+      if (feed.idle() && this.feeds.get(channel) === feedPromise && !this.closing && this.subscriber.status === 'ready') {
         this.feeds.delete(channel);
         feed.stop();
       }
@@ -270,7 +272,8 @@ class ChannelFeed {
         break;
       } catch (error) {
         if (error instanceof EventLogClosedError) {
-          feed.stop();
+          // The subscriber connection is quitting: no UNSUBSCRIBE (see follow).
+          feed.stop(false);
           throw error;
         }
         logger?.warn('cannot read the event log yet; retrying', { channel, attempt, error: (error as Error).message });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { composeSupergraph, readSubgraphSources } from '../../scripts/compose';
-import { SUBGRAPH_NAMES, startSubgraph, type RunningSubgraph, type SubgraphName, type SubgraphStores } from '../../subgraphs';
+import { SUBGRAPH_NAMES, startSubgraph, type RunningSubgraph, type SubgraphName, type SubgraphOptions, type SubgraphStores } from '../../subgraphs';
 import type { StoreKind } from '../../subgraphs/shared/store';
 import type { RunningGateway } from '../../gateway/src/gateway';
 import { startTestGateway, writeSupergraphFile } from './gateway';
@@ -31,6 +31,8 @@ export interface StackOptions {
   redisUrl?: string;
   /** Extra gateway environment (e.g. limits). */
   gatewayEnv?: Record<string, string>;
+  /** Extra options for every subgraph (e.g. a small event log retention). */
+  subgraphOptions?: SubgraphOptions;
 }
 
 /**
@@ -51,6 +53,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
           redisUrl: options.store === 'redis' ? options.redisUrl : undefined,
           seed,
           nodeEnv: 'test',
+          ...options.subgraphOptions,
         }),
       ),
     ).then((started) => Object.fromEntries(started.map((s) => [s.name, s])) as unknown as Subgraphs);

@@ -96,6 +96,11 @@ interface Subscriber {
   lastEventId: string | undefined;
   /** While it replays: the group's live results, held until the replay has caught up. Undefined once live. */
   held: Array<{ id: string; json: string }> | undefined;
+  /**
+   * It resumed: a live fan-out that yielded while its replay finished may
+   * reach it with an event the replay already sent, so each send checks the id.
+   */
+  resumed: boolean;
 }
 
 /**
@@ -246,7 +251,7 @@ export class SubscriptionEngine {
       this.join(group);
     }
     const owner = group;
-    const subscriber: Subscriber = { sink, stopped: false, lastEventId: resumeFrom, held: resumeFrom === undefined ? undefined : [] };
+    const subscriber: Subscriber = { sink, stopped: false, lastEventId: resumeFrom, held: resumeFrom === undefined ? undefined : [], resumed: resumeFrom !== undefined };
     group.subscribers.add(subscriber);
     if (resumeFrom !== undefined) void this.replay(owner, subscriber, resumeFrom);
     return {
@@ -342,6 +347,7 @@ export class SubscriptionEngine {
   }
 
   private send(subscriber: Subscriber, id: string, json: string): void {
+    if (subscriber.resumed && compareEventIds(id, subscriber.lastEventId!) <= 0) return;
     subscriber.lastEventId = id;
     this.stats.deliveries++;
     subscriber.sink.next(json, id);
