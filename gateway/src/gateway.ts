@@ -17,6 +17,7 @@ import { createRateLimiter } from './ratelimit';
 import { SupergraphRuntime, buildGeneration, fetchSupergraph, pollSupergraphUrl, watchSupergraphFile, type Generation, type GenerationServices } from './reload';
 import { startEventDelivery, type EventDelivery } from './subscriptions/wiring';
 import { attachGraphQLWebSocket, createSseHandler, wantsEventStream } from './transport';
+import { attachLibraryGraphQLWebSocket } from './transport/graphql-ws/library';
 import { createGraphQLHttpHandler } from './transport/http/handler';
 import { createIde } from './transport/http/ide';
 import { BudgetBook, dashboardRoutes } from './dashboard';
@@ -165,7 +166,8 @@ export async function startGateway(
     requestTimeoutMs: config.http.requestTimeoutMs,
   });
   if (streaming) {
-    ws = attachGraphQLWebSocket(http.server, {
+    const attachWebSocket = config.subscriptions.webSocketServer === 'graphql-ws' ? attachLibraryGraphQLWebSocket : attachGraphQLWebSocket;
+    ws = attachWebSocket(http.server, {
       path: GRAPHQL_PATH,
       engine: operations,
       authenticator,

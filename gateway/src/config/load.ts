@@ -55,6 +55,7 @@ export const ENV_BINDINGS: ReadonlyArray<{ env: string; path: string; kind: Valu
   { env: 'GATEWAY_WS_MAX_SUBSCRIPTIONS_PER_CONNECTION', path: 'subscriptions.maxPerConnection', kind: 'int' },
   { env: 'GATEWAY_WS_MAX_BUFFERED_BYTES', path: 'subscriptions.maxBufferedBytes', kind: 'int' },
   { env: 'GATEWAY_SUBSCRIPTIONS_MAX_QUEUED_EVENTS', path: 'subscriptions.maxQueuedEvents', kind: 'int' },
+  { env: 'GATEWAY_WS_SERVER', path: 'subscriptions.webSocketServer', kind: 'string' },
   { env: 'GATEWAY_RATE_LIMIT_TIERS', path: 'rateLimit.tiers', kind: 'json' },
   { env: 'GATEWAY_RATE_LIMIT_RULES', path: 'rateLimit.rules', kind: 'json' },
   { env: 'GATEWAY_INTROSPECTION', path: 'security.introspection', kind: 'bool' },

@@ -185,6 +185,12 @@ export const GatewayConfigSchema = z
         maxBufferedBytes: positiveInt.default(1_048_576),
         /** Events queued per subscriber group waiting for enrichment before its subscribers are dropped as slow consumers (they may resume). */
         maxQueuedEvents: positiveInt.default(1_000),
+        /**
+         * Which server speaks graphql-ws: ours (transport/graphql-ws: one pre-serialized payload per group spliced
+         * into each message), or the graphql-ws package's own `useServer` with our admission and limits around it
+         * (transport/graphql-ws/library.ts; kept for the bench:subscriptions comparison, see README).
+         */
+        webSocketServer: z.enum(['ours', 'graphql-ws']).default('ours'),
       })
       .strict()
       .prefault({}),
