@@ -42,6 +42,8 @@ import { formatColumns, machineFacts } from './lib/report';
 import { benchEnv, freePort, startSubgraphs } from './lib/stack';
 import { StockEventPublisher, type PublishRun } from './lib/stock-events';
 import { Subscribers, type SubscriberStats, type SubscribersOptions } from './lib/subscribers';
+import { probeHttp, PROBE_QUERY, type ProbeRun } from './lib/http-probe';
+import { ResumableSubscribers } from './lib/resumable-subscribers';
 
 interface SubscriptionBenchOptions {
   /** Seconds of each measured window. */
@@ -55,6 +57,16 @@ interface SubscriptionBenchOptions {
   /** Worker threads the subscribers are spread over. */
   clientThreads: number;
   resultsDir: string;
+  /** The graphql-ws servers to compare, each in every case: ours, and the graphql-ws package's useServer. */
+  servers: string[];
+  /** Write a .cpuprofile of each case's gateway. */
+  cpuProf: boolean;
+  /** What to run: `saturation` (the cases) and/or `fault` (replica stop + resume). */
+  scenarios: string[];
+  /** Fault scenario: subscribers (half on each of two replicas), events per second, seconds of events. */
+  faultSubscribers: number;
+  faultRate: number;
+  faultDurationSec: number;
 }
 
 const DEFAULTS: SubscriptionBenchOptions = {
@@ -64,6 +76,12 @@ const DEFAULTS: SubscriptionBenchOptions = {
   rates: [10, 100],
   clientThreads: 2,
   resultsDir: join(ROOT, 'bench', 'results'),
+  servers: ['ours', 'graphql-ws'],
+  cpuProf: false,
+  scenarios: ['fault', 'saturation'],
+  faultSubscribers: 1_000,
+  faultRate: 20,
+  faultDurationSec: 9,
 };
 
 const SPECS: OptionSpec<SubscriptionBenchOptions>[] = [
@@ -73,6 +91,12 @@ const SPECS: OptionSpec<SubscriptionBenchOptions>[] = [
   { key: 'rates', flag: '--rates', env: 'BENCH_RATES', kind: 'int-list', help: 'events published per second (default 10,100)' },
   { key: 'clientThreads', flag: '--client-threads', env: 'BENCH_CLIENT_THREADS', kind: 'int', help: 'worker threads running the subscribers (default 2)' },
   { key: 'resultsDir', flag: '--results-dir', env: 'BENCH_RESULTS_DIR', kind: 'string', help: 'directory for the JSON results (default bench/results)' },
+  { key: 'servers', flag: '--servers', env: 'BENCH_WS_SERVERS', kind: 'list', help: 'graphql-ws servers to compare: ours, graphql-ws (default both)' },
+  { key: 'scenarios', flag: '--scenarios', env: 'BENCH_SCENARIOS', kind: 'list', help: 'fault (two replicas, one stopped mid-stream, clients resume on the other), saturation (the cases); default both' },
+  { key: 'faultSubscribers', flag: '--fault-subscribers', env: 'BENCH_FAULT_SUBSCRIBERS', kind: 'int', help: 'subscribers of the fault scenario, half on each replica (default 1000)' },
+  { key: 'faultRate', flag: '--fault-rate', env: 'BENCH_FAULT_RATE', kind: 'int', help: 'events per second of the fault scenario (default 20)' },
+  { key: 'faultDurationSec', flag: '--fault-duration', env: 'BENCH_FAULT_DURATION', kind: 'int', help: 'seconds of events of the fault scenario; the first replica stops after a third (default 9)' },
+  { key: 'cpuProf', flag: '--cpu-prof', env: 'BENCH_CPU_PROF', kind: 'switch', help: "write a .cpuprofile of each case's gateway (read it with dist/bench/lib/profile-top.js)" },
 ];
 
 const PRODUCT_ID = 'p-0001';
@@ -104,8 +128,12 @@ const MIN_DRAIN_MS = 10_000;
 const POLL_MS = 250;
 
 interface CaseResult {
+  /** The graphql-ws server of the gateway: ours or graphql-ws's useServer (GATEWAY_WS_SERVER). */
+  server: string;
   subscribers: number;
   ratePerSec: number;
+  /** A small HTTP query asked throughout: with every subscriber connected but no events (idle), and during the window. */
+  http?: { idle: ProbeRun; loaded: ProbeRun; p99Ratio?: number };
   valid: boolean;
   /** Fewer deliveries a second than SATURATION_RATIO x subscribers x rate, or results still queued at the drain deadline. */
   saturated: boolean;
@@ -210,7 +238,7 @@ async function main(): Promise<number> {
   }
 
   const machine = machineFacts();
-  const cases = options.subscribers.flatMap((subscribers) => options.rates.map((ratePerSec) => ({ subscribers, ratePerSec })));
+  const cases = options.subscribers.flatMap((subscribers) => options.rates.flatMap((ratePerSec) => options.servers.map((server) => ({ subscribers, ratePerSec, server }))));
   console.log(
     [
       `Machine: ${machine.cpus} CPU(s) (${machine.cpuModel}), Node ${machine.node}, ${machine.platform}, ${machine.memoryGiB} GiB RAM, load ${machine.loadAverage1m}`,
@@ -269,30 +297,129 @@ async function main(): Promise<number> {
       live,
     };
 
+    let fault: FaultResult | undefined;
+    if (options.scenarios.includes('fault')) {
+      console.log(`Fault: ${options.faultSubscribers} subscribers on two replicas, ${options.faultRate} events/s for ${options.faultDurationSec} s, the first replica stopped after a third`);
+      fault = await runFault(context);
+      console.log(`  ${faultLine(fault)}\n`);
+    }
     const results: CaseResult[] = [];
-    for (const { subscribers, ratePerSec } of cases) {
-      console.log(`Case ${subscribers} subscribers x ${ratePerSec} events/s`);
-      const result = await runCase(context, subscribers, ratePerSec);
+    for (const { subscribers, ratePerSec, server } of options.scenarios.includes('saturation') ? cases : []) {
+      console.log(`Case ${subscribers} subscribers x ${ratePerSec} events/s, ${server} graphql-ws server`);
+      const result = await runCase(context, subscribers, ratePerSec, server);
       if (interrupted) return 130;
       results.push(result);
       console.log(`  ${summaryLine(result)}\n`);
     }
 
-    console.log(formatResults(results, options));
-    const file = writeResults(options, machine, results);
+    if (results.length > 0) console.log(formatResults(results, options));
+    if (fault) console.log(`\nFault scenario: ${faultLine(fault)}`);
+    const file = writeResults(options, machine, results, fault);
     console.log(`\nResults written to ${relative(process.cwd(), file) || file}`);
-    return results.every((r) => r.valid) ? 0 : 1;
+    return results.every((r) => r.valid) && (fault?.valid ?? true) ? 0 : 1;
   } finally {
     if (!stopping) await cleanUp();
   }
+}
+
+/** What the fault scenario found: deliveries lost, duplicated or out of order against the events appended during it. */
+interface FaultResult {
+  valid: boolean;
+  problems: string[];
+  subscribers: number;
+  events: number;
+  /** Subscribers that moved to the other replica and resumed there. */
+  resumed: number;
+  /** Subscribers that received every event. */
+  complete: number;
+  lost: number;
+  duplicated: number;
+  outOfOrder: number;
+}
+
+function faultLine(f: FaultResult): string {
+  return (
+    `${f.events} events x ${f.subscribers} subscribers, ${f.resumed} resumed on the other replica: ` +
+    `${f.lost} lost, ${f.duplicated} duplicated, ${f.outOfOrder} out of order, ${f.complete}/${f.subscribers} complete${f.valid ? '' : `; INVALID: ${f.problems.join('; ')}`}`
+  );
+}
+
+/**
+ * Two gateway processes on the same Redis, half of the subscribers on each;
+ * events are appended at a fixed rate, and a third of the way through the
+ * first replica is stopped (SIGTERM: `complete` then close 1001). Its
+ * subscribers resubscribe on the second with `extensions.resumeFrom` = the
+ * last event id they received. Every subscriber must end with every event of
+ * the run, once and in order.
+ */
+async function runFault(context: BenchContext): Promise<FaultResult> {
+  const { options } = context;
+  const problems: string[] = [];
+  const ports = [await freePort(), await freePort()];
+  const gateways = await Promise.all(
+    ports.map((port, i) =>
+      context.group.start({
+        name: `gateway-${i + 1}`,
+        entry: GATEWAY_ENTRY,
+        args: ['--supergraph', context.supergraphPath, '--port', String(port), '--host', '127.0.0.1'],
+        env: benchEnv({
+          ...BENCH_IDENTITY_ENV.gateway,
+          JWT_SECRET: BENCH_JWT_SECRET,
+          REDIS_URL: context.redis.url,
+          GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({ anonymous: UNLIMITED_TIER, authenticated: UNLIMITED_TIER }),
+        }),
+        readyUrl: `http://127.0.0.1:${port}/ready`,
+      }),
+    ),
+  );
+  const subscribers = await ResumableSubscribers.open({
+    urls: ports.map((port) => `ws://127.0.0.1:${port}/graphql`),
+    connectionParams: { token: context.token },
+    request: { query: OPERATION },
+    subscribers: options.faultSubscribers,
+  });
+  try {
+    for (let i = 0; subscribers.receiving() < options.faultSubscribers && i < 40; i++) await context.publisher.publishAtRate(5, 500, PRODUCT_ID);
+    if (subscribers.receiving() < options.faultSubscribers) problems.push(`${options.faultSubscribers - subscribers.receiving()} subscribers received nothing before the run`);
+    const durationMs = options.faultDurationSec * 1_000;
+    const publishing = context.publisher.publishAtRate(options.faultRate, durationMs, PRODUCT_ID);
+    await sleep(durationMs / 3);
+    await gateways[0].stop();
+    const run = await publishing;
+    await subscribers.waitFor(run.ids, 60_000);
+    const tally = subscribers.tally(run.ids);
+    if (run.failed > 0) problems.push(`${run.failed} appends failed`);
+    if (tally.lost + tally.duplicated + tally.outOfOrder > 0) problems.push('deliveries lost, duplicated or out of order');
+    problems.push(...tally.errors.map((e) => `subscriber: ${e}`));
+    return {
+      valid: problems.length === 0,
+      problems,
+      subscribers: options.faultSubscribers,
+      events: run.ids.length,
+      resumed: subscribers.resumed(),
+      complete: tally.complete,
+      lost: tally.lost,
+      duplicated: tally.duplicated,
+      outOfOrder: tally.outOfOrder,
+    };
+  } finally {
+    await subscribers.close();
+    await Promise.all(gateways.map((g) => g.stop()));
+  }
+}
+
+/** Loads bench/lib/cpu-profile-preload into the gateway: a .cpuprofile in `dir` when it exits. */
+function cpuProfileEnv(name: string, dir: string): Record<string, string> {
+  return { NODE_OPTIONS: `--require "${join(ROOT, 'dist/bench/lib/cpu-profile-preload.js')}"`, BENCH_CPU_PROF_DIR: resolve(dir), BENCH_CPU_PROF_NAME: name };
 }
 
 /** Set on Ctrl-C: the signal handler stops everything and exits; failures it causes are not reported. */
 let interrupted = false;
 
 /** One case on a gateway of its own: started, measured, stopped. A gateway crash makes the case invalid; other failures end the run. */
-async function runCase(context: BenchContext, subscribers: number, ratePerSec: number): Promise<CaseResult> {
-  const result: CaseResult = { subscribers, ratePerSec, valid: false, saturated: false, problems: [] };
+async function runCase(context: BenchContext, subscribers: number, ratePerSec: number, server: string): Promise<CaseResult> {
+  const result: CaseResult = { server, subscribers, ratePerSec, valid: false, saturated: false, problems: [] };
+  const profile = context.options.cpuProf ? cpuProfileEnv(`gateway-${server}-${subscribers}x${ratePerSec}`, context.options.resultsDir) : {};
   const port = await freePort();
   const gateway = await context.group.start({
     name: 'gateway',
@@ -302,6 +429,8 @@ async function runCase(context: BenchContext, subscribers: number, ratePerSec: n
       ...BENCH_IDENTITY_ENV.gateway,
       JWT_SECRET: BENCH_JWT_SECRET,
       REDIS_URL: context.redis.url,
+      GATEWAY_WS_SERVER: server,
+      ...profile,
       GATEWAY_RATE_LIMIT_TIERS: JSON.stringify({ anonymous: UNLIMITED_TIER, authenticated: UNLIMITED_TIER }),
     }),
     readyUrl: `http://127.0.0.1:${port}/ready`,
@@ -397,6 +526,10 @@ async function measureCase(context: BenchContext, gateway: RunningService, port:
   const connected = memoryOf(pid);
   result.gatewayGauges = gauges;
 
+  // The small HTTP query with every subscriber connected and no events: its idle latency.
+  const httpUrl = `${origin}/graphql`;
+  const idleHttp = await probeHttp(httpUrl, sleep(3_000));
+
   // 3. Warm-up: until every subscriber has received an event; then let the gateway deliver its backlog.
   await publish(ratePerSec, options.warmupSec * 1_000);
   const warmupDeadline = Date.now() + WARMUP_EXTENSION_MS;
@@ -418,7 +551,11 @@ async function measureCase(context: BenchContext, gateway: RunningService, port:
   const machineBefore = machineCpuSeconds();
   const eluBefore = subs.eventLoopUtilization();
   const scheduled = Math.max(1, Math.round(ratePerSec * options.durationSec));
-  const published = await publish(ratePerSec, options.durationSec * 1_000);
+  const publishing = publish(ratePerSec, options.durationSec * 1_000);
+  const loadedHttp = probeHttp(httpUrl, publishing);
+  const published = await publishing;
+  const loaded = await loadedHttp;
+  result.http = { idle: idleHttp, loaded, p99Ratio: loaded.p99Ms !== undefined && idleHttp.p99Ms ? loaded.p99Ms / idleHttp.p99Ms : undefined };
   signal.throwIfAborted();
   const expected = published.published * subscribers;
 
@@ -551,9 +688,11 @@ const mib = (kib: number | undefined) => (kib === undefined ? '-' : (kib / 1024)
 function summaryLine(r: CaseResult): string {
   const w = r.window;
   if (!w) return `INVALID: ${r.problems.join('; ')}`;
+  const http = r.http ? `, HTTP p99 ${fixed(r.http.loaded.p99Ms, 1)} ms (idle ${fixed(r.http.idle.p99Ms, 1)})` : '';
   return (
-    `${w.received}/${w.expected} results (${(w.deliveryRatio * 100).toFixed(1)}%), ${w.deliveriesPerSec.toFixed(0)}/s of ${w.expectedPerSec}/s, ` +
-    `p50 ${fixed(w.latencyMs.p50, 1)} ms, p99 ${fixed(w.latencyMs.p99, 1)} ms, gateway CPU ${(w.cpu.gatewayCores * 100).toFixed(0)}% of a core` +
+    `${r.server}: ${w.received}/${w.expected} results (${(w.deliveryRatio * 100).toFixed(1)}%), ${w.deliveriesPerSec.toFixed(0)}/s of ${w.expectedPerSec}/s, ` +
+    `p50 ${fixed(w.latencyMs.p50, 1)} ms, p99 ${fixed(w.latencyMs.p99, 1)} ms, gateway CPU ${(w.cpu.gatewayCores * 100).toFixed(0)}% of a core, ` +
+    `${w.cpu.gatewayMicrosPerDelivery.toFixed(1)} us/delivery, RSS ${fixed(r.gatewayRss?.perConnectionKiB, 1)} KiB/subscriber${http}` +
     `${r.saturated ? ', SATURATED' : ''}${r.valid ? '' : `; INVALID: ${r.problems[0]}`}`
   );
 }
@@ -630,7 +769,19 @@ function formatResults(results: CaseResult[], options: SubscriptionBenchOptions)
       String(Math.round(w.drainAfterLastEventMs)),
     ];
   });
-  const problems = results.flatMap((r) => r.problems.map((p) => `  ${r.subscribers} x ${r.ratePerSec}/s: ${p}`));
+  const problems = results.flatMap((r) => r.problems.map((p) => `  ${r.subscribers} x ${r.ratePerSec}/s (${r.server}): ${p}`));
+  const serverHeader = ['subscribers', 'events/s', 'server', 'deliveries/s', 'p99 ms', 'gw CPU us/delivery', 'KiB/subscriber', 'HTTP p99 idle ms', 'HTTP p99 loaded ms', 'HTTP p99 ratio'];
+  const serverRows = results.map((r) => [
+    ...caseCells(r),
+    r.server,
+    r.window ? r.window.deliveriesPerSec.toFixed(0) : '-',
+    fixed(r.window?.latencyMs.p99, 1),
+    r.window ? r.window.cpu.gatewayMicrosPerDelivery.toFixed(1) : '-',
+    fixed(r.gatewayRss?.perConnectionKiB, 1),
+    fixed(r.http?.idle.p99Ms, 1),
+    fixed(r.http?.loaded.p99Ms, 1),
+    fixed(r.http?.p99Ratio, 2),
+  ]);
   return [
     `Results (${options.durationSec} s windows; latency = receive time - occurredAt, which has ms precision, so up to 1 ms high):`,
     ...formatColumns(header, rows, new Set([...header.keys()].slice(0, -1))),
@@ -640,9 +791,27 @@ function formatResults(results: CaseResult[], options: SubscriptionBenchOptions)
     '',
     'CPU over each window and drain (% of one core; the subscriber threads and the publisher run in this process), and timing:',
     ...formatColumns(loadHeader, loadRows, new Set(loadHeader.keys())),
+    '',
+    `Per graphql-ws server, and a small HTTP query (${PROBE_QUERY}, 2 at a time) with every subscriber connected: idle (no events) and during the window:`,
+    ...formatColumns(serverHeader, serverRows, new Set([0, 1, 3, 4, 5, 6, 7, 8, 9])),
+    ...serverRatios(results),
     ...saturationNotes(results),
     ...(problems.length > 0 ? ['', 'Invalid cases:', ...problems] : []),
   ].join('\n');
+}
+
+/** ours / graphql-ws for each case both ran: deliveries a second and gateway CPU per delivery. */
+function serverRatios(results: CaseResult[]): string[] {
+  const lines: string[] = [];
+  for (const ours of results.filter((r) => r.server === 'ours' && r.window)) {
+    const library = results.find((r) => r.server === 'graphql-ws' && r.subscribers === ours.subscribers && r.ratePerSec === ours.ratePerSec && r.window);
+    if (!library) continue;
+    lines.push(
+      `  ${ours.subscribers} x ${ours.ratePerSec}/s: ours delivers ${(ours.window!.deliveriesPerSec / library.window!.deliveriesPerSec).toFixed(2)}x graphql-ws's deliveries/s ` +
+        `at ${(library.window!.cpu.gatewayMicrosPerDelivery / ours.window!.cpu.gatewayMicrosPerDelivery).toFixed(2)}x less gateway CPU per delivery`,
+    );
+  }
+  return lines.length > 0 ? ['', 'Ours against graphql-ws useServer (same engine, same events):', ...lines] : [];
 }
 
 /** What saturation meant for each saturated case: late results, and how many were still on their way when the wait ended. */
@@ -663,7 +832,7 @@ function saturationNotes(results: CaseResult[]): string[] {
   ];
 }
 
-function writeResults(options: SubscriptionBenchOptions, machine: ReturnType<typeof machineFacts>, cases: CaseResult[]): string {
+function writeResults(options: SubscriptionBenchOptions, machine: ReturnType<typeof machineFacts>, cases: CaseResult[], fault: FaultResult | undefined): string {
   const dir = resolve(options.resultsDir);
   mkdirSync(dir, { recursive: true });
   const finishedAt = new Date().toISOString();
@@ -673,10 +842,10 @@ function writeResults(options: SubscriptionBenchOptions, machine: ReturnType<typ
     grouping: 'every subscriber sends the same operation, variables and token: one engine group, one enrichment per event',
     gateway: `one ${GATEWAY_ENTRY} process per case, NODE_ENV=production, REDIS_URL (events and rate limits in the run's redis-server), unlimited rate-limit tiers`,
     subgraphs: 'products, inventory, payments with REDIS_URL (stores and events in the same redis-server)',
-    events: `StockChanged of ${PRODUCT_ID} published to Redis by this process (lib/events createEvent + RedisEventBus), occurredAt = send time`,
+    events: `StockChanged of ${PRODUCT_ID} appended to its Redis log by this process (lib/events createEvent + RedisEventLog: XADD, trim and PUBLISH in one script), occurredAt = send time`,
     subscribers: `one graphql-transport-ws connection and subscription each, raw ws sockets in ${options.clientThreads} worker thread(s) of this process`,
   };
-  writeFileSync(file, JSON.stringify({ finishedAt, machine, options, setup, cases }, null, 2) + '\n');
+  writeFileSync(file, JSON.stringify({ finishedAt, machine, options, setup, cases, fault }, null, 2) + '\n');
   return file;
 }
 

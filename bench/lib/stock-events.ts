@@ -19,6 +19,8 @@ export interface PublishRun {
   lastAt: number;
   /** Most an event was sent after its slot in the schedule: how faithfully the rate was kept. */
   maxLateMs: number;
+  /** The log ids of the events appended, in append order. */
+  ids: string[];
 }
 
 export class StockEventPublisher {
@@ -40,7 +42,8 @@ export class StockEventPublisher {
     const total = Math.max(1, Math.round((ratePerSec * durationMs) / 1_000));
     const start = performance.now();
     const sends: Array<Promise<void>> = [];
-    const run: PublishRun = { published: 0, failed: 0, firstAt: 0, lastAt: 0, maxLateMs: 0 };
+    const run: PublishRun = { published: 0, failed: 0, firstAt: 0, lastAt: 0, maxLateMs: 0, ids: [] };
+    const ids: Array<string | undefined> = [];
     for (let i = 0; i < total && !signal?.aborted; i++) {
       const slot = start + i * periodMs;
       const wait = slot - performance.now();
@@ -56,9 +59,19 @@ export class StockEventPublisher {
         { entity: productKey(productId), productId, warehouseId: 'wh-1', delta: -1, onHand: this.stock, reserved: 0, available: this.stock, reason: 'bench' },
         new Date(sentAt),
       );
-      sends.push(this.log.append([event]).then(() => void run.published++, () => void run.failed++));
+      const slotIndex = i;
+      sends.push(
+        this.log.append([event]).then(
+          ([id]) => {
+            run.published++;
+            ids[slotIndex] = id;
+          },
+          () => void run.failed++,
+        ),
+      );
     }
     await Promise.all(sends);
+    run.ids = ids.filter((id): id is string => id !== undefined);
     return run;
   }
 
