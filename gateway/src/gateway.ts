@@ -10,7 +10,7 @@ import { createAuthenticator } from './auth/authenticate';
 import { createTokenVerifier, tokenSetupWarnings } from './auth/token-verifier';
 import { createEntityCache, invalidationRoute } from './cache';
 import type { GatewayConfig } from './config/schema';
-import { readSupergraph } from './federation/supergraph';
+import { readSupergraphFile } from './federation/supergraph';
 import { createTelemetry, type TelemetryOptions } from './observability';
 import { PersistedOperations } from './pipeline/persisted';
 import { createRateLimiter } from './ratelimit';
@@ -218,7 +218,7 @@ export async function startGateway(
 
 /** The supergraph to start on: the file if there is one, else the URL (start-up fails if neither can be read). */
 async function initialSupergraph(options: GatewayConfig['supergraph']): Promise<{ sdl: string; source: string; etag?: string }> {
-  if (options.path) return { sdl: readSupergraph(options.path).sdl, source: options.path };
+  if (options.path) return { sdl: readSupergraphFile(options.path), source: options.path };
   const fetched = await fetchSupergraph(options.url!);
   return { sdl: fetched!.sdl, source: options.url!, etag: fetched!.etag };
 }

@@ -25,7 +25,6 @@ export class SubgraphMetrics {
   private readonly errors: Counter<'subgraph' | 'code'>;
   private readonly refused: Counter<'subgraph' | 'reason'>;
   private readonly eventsPublished: Counter<'subgraph' | 'channel'>;
-  private readonly eventsPublishFailed: Counter<'subgraph' | 'channel'>;
   private readonly httpDuration: Histogram<'http_request_method' | 'http_response_status_code' | 'http_route'>;
 
   constructor(
@@ -58,12 +57,6 @@ export class SubgraphMetrics {
       registers,
     });
     this.eventsPublished = new Counter({ name: 'events_published_total', help: 'Domain events published on the event bus, by channel.', labelNames: ['subgraph', 'channel'], registers });
-    this.eventsPublishFailed = new Counter({
-      name: 'events_publish_failed_total',
-      help: 'Domain events given up on after retries, by channel: the change was made, its event is lost (see the warn log for the event id).',
-      labelNames: ['subgraph', 'channel'],
-      registers,
-    });
     this.httpDuration = new Histogram({
       name: 'http_server_request_duration_seconds',
       help: 'Duration of HTTP requests served (an /events stream lasts as long as its stream).',
@@ -85,10 +78,6 @@ export class SubgraphMetrics {
 
   recordEventPublished(channel: string): void {
     this.eventsPublished.inc({ subgraph: this.subgraph, channel });
-  }
-
-  recordEventPublishFailed(channel: string): void {
-    this.eventsPublishFailed.inc({ subgraph: this.subgraph, channel });
   }
 
   /** Times a request from its arrival to the end of its answer; `routes` are the label values (others share ''). */

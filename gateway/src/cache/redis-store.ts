@@ -1,11 +1,10 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { createFailFastRedis } from '../../../lib/redis/fail-fast';
 import { INVALIDATION_MEMORY_MS, type CacheEntry, type CacheLookup, type CacheStore } from './store';
 import type { CacheTag } from './tags';
 
 /** A lookup Redis has not answered by then is a miss: the cache never makes a request much slower than the subgraph would. */
 const COMMAND_TIMEOUT_MS = 500;
-const CONNECT_TIMEOUT_MS = 2_000;
-const MAX_RECONNECT_DELAY_MS = 1_000;
 /** Keys deleted per UNLINK while walking keys for an operator's invalidation. */
 const SCAN_BATCH = 500;
 
@@ -106,15 +105,7 @@ export class RedisCacheStore implements CacheStore {
 
   constructor(options: RedisCacheStoreOptions) {
     this.prefix = options.prefix ?? 'gw:ec:';
-    this.redis = new Redis(options.url, {
-      enableOfflineQueue: false,
-      commandTimeout: COMMAND_TIMEOUT_MS,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-      disconnectTimeout: 100,
-    });
+    this.redis = createFailFastRedis(options.url, COMMAND_TIMEOUT_MS);
     // Failures surface on the commands (the entity cache treats them as misses and retries invalidations).
     this.redis.on('error', () => {});
     this.redis.defineCommand('gwEntityCacheSet', { lua: SET_LUA });

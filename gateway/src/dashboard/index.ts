@@ -11,7 +11,7 @@ import { parseJsonBody, readBody } from '../../../lib/http/body';
 import { HttpError, TransportErrorCode, sendJson } from '../../../lib/http/errors';
 import type { RouteHandler } from '../../../lib/http/routes';
 import type { Authenticator } from '../auth/authenticate';
-import { sendHtml, staticAssetRoutes, webBundlesDir } from '../transport/http/static-assets';
+import { bundlePage, sendHtml, staticAssetRoutes, webBundlesDir } from '../transport/http/static-assets';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
 import { readSnapshot, type SnapshotSources } from './snapshot';
@@ -42,7 +42,15 @@ const OPERATOR_SCOPES = ['payments:read:all', 'payments:write', 'inventory:write
 export function dashboardRoutes(options: DashboardOptions): Record<string, RouteHandler> {
   const dir = join(options.bundles ?? webBundlesDir(), 'dashboard');
   const built = existsSync(join(dir, 'dashboard.js'));
-  const html = built ? page(options) : NOT_BUILT;
+  const html = bundlePage({
+    title: 'Operations dashboard',
+    built,
+    assetsPath: DASHBOARD_PATH,
+    stylesheet: 'dashboard.css',
+    script: 'dashboard.js',
+    data: { endpoint: options.graphqlPath, metrics: `${DASHBOARD_PATH}/metrics.json`, scope: options.scope, 'dev-token': options.devTokens ? `${DASHBOARD_PATH}/dev-token` : undefined },
+    body: '<noscript>The dashboard needs JavaScript.</noscript>',
+  });
   const servePage: RouteHandler = (_req, res) => sendHtml(res, html, CONTENT_SECURITY_POLICY);
   const routes: Record<string, RouteHandler> = {
     [DASHBOARD_PATH]: servePage,
@@ -80,27 +88,3 @@ async function devTokenRequest(req: IncomingMessage, dashboardScope: string): Pr
 /** Scripts and styles only from the gateway; connections only to it (HTTP and its WebSocket). */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-
-function page(options: DashboardOptions): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Operations dashboard · federation gateway</title>
-<link rel="stylesheet" href="${DASHBOARD_PATH}/dashboard.css">
-</head>
-<body data-endpoint="${escapeAttribute(options.graphqlPath)}" data-metrics="${DASHBOARD_PATH}/metrics.json" data-scope="${escapeAttribute(options.scope)}"${options.devTokens ? ` data-dev-token="${DASHBOARD_PATH}/dev-token"` : ''}>
-<noscript>The dashboard needs JavaScript.</noscript>
-<script src="${DASHBOARD_PATH}/dashboard.js"></script>
-</body>
-</html>
-`;
-}
-
-const NOT_BUILT = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Dashboard · not built</title></head>
-<body><p>The dashboard is on, but its bundle has not been built: run <code>npm run build</code> and restart the gateway.</p></body>
-</html>
-`;

@@ -36,13 +36,16 @@ export class SupergraphError extends Error {
  * the whole supergraph when it loads it.
  */
 export function readSupergraph(path: string): Supergraph {
-  let sdl: string;
+  return parseSupergraph(readSupergraphFile(path), path);
+}
+
+/** A supergraph file's text, or a SupergraphError naming the file. */
+export function readSupergraphFile(path: string): string {
   try {
-    sdl = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     throw new SupergraphError(`Cannot read supergraph file ${path}: ${(error as Error).message}`);
   }
-  return parseSupergraph(sdl, path);
 }
 
 /** Reads a supergraph's text (from `source`: a file or a URL, for messages) and lists its subgraphs. */

@@ -1,12 +1,11 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { FAIL_FAST_CONNECT_TIMEOUT_MS, createFailFastRedis } from '../../../lib/redis/fail-fast';
 import type { Decision, LimiterStore, StoreSubscriptionStart, Tier } from './types';
 
 /** A command Redis has not answered by then counts as a failure (the call is answered in-process). */
 export const COMMAND_TIMEOUT_MS = 100;
 /** Time allowed to open a connection. */
-export const CONNECT_TIMEOUT_MS = 2_000;
-/** Longest pause between reconnection attempts; ioredis keeps trying for ever. */
-const MAX_RECONNECT_DELAY_MS = 1_000;
+export const CONNECT_TIMEOUT_MS = FAIL_FAST_CONNECT_TIMEOUT_MS;
 
 /** `gw:rl:{<key>}`: the braces are a Redis Cluster hash tag, so a client's bucket and slots share a slot. */
 export function bucketKey(clientKey: string): string {
@@ -18,23 +17,9 @@ export function subscriptionsKey(clientKey: string): string {
   return `gw:rl:{${clientKey}}:subs`;
 }
 
-/**
- * A client for the limiter only: no offline queue and a short command
- * timeout, so while Redis is down or slow a call fails at once (and is
- * answered in-process) instead of waiting; ioredis reconnects on its own.
- */
+/** A client for the limiter only: while Redis is down or slow a call fails at once and is answered in-process. */
 export function createLimiterRedis(url: string): Redis {
-  return new Redis(url, {
-    enableOfflineQueue: false,
-    commandTimeout: COMMAND_TIMEOUT_MS,
-    connectTimeout: CONNECT_TIMEOUT_MS,
-    // A command in flight when the connection drops fails now, never replays later.
-    maxRetriesPerRequest: 0,
-    autoResendUnfulfilledCommands: false,
-    retryStrategy: (attempt) => Math.min(attempt * 100, MAX_RECONNECT_DELAY_MS),
-    // disconnect() while reconnecting arms a timer for a socket that is already closed (default 2 s): keep it short.
-    disconnectTimeout: 100,
-  });
+  return createFailFastRedis(url, COMMAND_TIMEOUT_MS);
 }
 
 /**

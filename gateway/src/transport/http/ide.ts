@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RouteHandler } from '../../../../lib/http/routes';
-import { staticAssetRoutes, webBundlesDir } from './static-assets';
+import { bundlePage, staticAssetRoutes, webBundlesDir } from './static-assets';
 
 /** Where the IDE's bundle (GraphiQL, its stylesheet, Monaco's workers) is served. */
 export const IDE_ASSETS_PATH = '/ide';
@@ -25,33 +25,15 @@ export interface Ide {
 export function createIde(graphqlPath: string, bundles = webBundlesDir()): Ide {
   const dir = join(bundles, 'ide');
   const built = existsSync(join(dir, 'graphiql.js'));
-  return { page: built ? idePage(graphqlPath) : notBuiltPage(), routes: staticAssetRoutes(dir, IDE_ASSETS_PATH), built };
-}
-
-const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-
-function idePage(graphqlPath: string): string {
-  return `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>GraphQL IDE · federation gateway</title>
-<link rel="stylesheet" href="${IDE_ASSETS_PATH}/graphiql.css">
-<style>html, body, #graphiql { height: 100%; margin: 0; }</style>
-</head>
-<body data-endpoint="${escapeAttribute(graphqlPath)}">
-<div id="graphiql">Loading the GraphQL IDE…</div>
-<script src="${IDE_ASSETS_PATH}/graphiql.js"></script>
-</body>
-</html>
-`;
-}
-
-function notBuiltPage(): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>GraphQL IDE · not built</title></head>
-<body><p>The GraphQL IDE is on, but its bundle has not been built: run <code>npm run build</code> and restart the gateway.</p></body>
-</html>
-`;
+  const page = bundlePage({
+    title: 'GraphQL IDE',
+    built,
+    assetsPath: IDE_ASSETS_PATH,
+    stylesheet: 'graphiql.css',
+    script: 'graphiql.js',
+    data: { endpoint: graphqlPath },
+    head: '<style>html, body, #graphiql { height: 100%; margin: 0; }</style>\n',
+    body: '<div id="graphiql">Loading the GraphQL IDE…</div>',
+  });
+  return { page, routes: staticAssetRoutes(dir, IDE_ASSETS_PATH), built };
 }

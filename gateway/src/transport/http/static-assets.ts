@@ -98,3 +98,48 @@ export function sendHtml(res: ServerResponse, html: string, contentSecurityPolic
   });
   res.end(body);
 }
+
+const escapeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+
+/**
+ * The HTML shell of a bundled web app (the IDE, the dashboard): its
+ * stylesheet and script from `assetsPath`, its settings as `data-*`
+ * attributes of <body> (escaped), or, when the build has not produced the
+ * bundle, a page that says to run it.
+ */
+export function bundlePage(app: {
+  title: string;
+  built: boolean;
+  assetsPath: string;
+  stylesheet: string;
+  script: string;
+  data: Record<string, string | undefined>;
+  head?: string;
+  body: string;
+}): string {
+  if (!app.built) {
+    return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${app.title} · not built</title></head>
+<body><p>The ${app.title} is on, but its bundle has not been built: run <code>npm run build</code> and restart the gateway.</p></body>
+</html>
+`;
+  }
+  const data = Object.entries(app.data)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => ` data-${name}="${escapeAttribute(value!)}"`)
+    .join('');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${app.title} · federation gateway</title>
+<link rel="stylesheet" href="${app.assetsPath}/${app.stylesheet}">
+${app.head ?? ''}</head>
+<body${data}>
+${app.body}
+<script src="${app.assetsPath}/${app.script}"></script>
+</body>
+</html>
+`;
+}
